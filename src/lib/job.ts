@@ -1,0 +1,192 @@
+/**
+ * The job model: one zod schema per input, and the TypeScript types inferred from them, so the shape is
+ * written once. Every Lambda parses its own input with these (Step Functions never passes API Gateway's
+ * validation), and every failure becomes a ValidationError naming the field and the rule.
+ */
+import { z } from 'zod';
+import { ValidationError, type FieldIssue } from './errors';
+
+/** Execution names allow 80 characters; the id is the execution name (and its ContinueAsNew prefix). */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+export const FREQUENCY_UNITS = ['years', 'quarters', 'months', 'weeks', 'days', 'hours', 'minutes'] as const;
+export type FrequencyUnit = (typeof FREQUENCY_UNITS)[number];
+
+/** Seed 002 accepts singular and plural names; both map to the plural. */
+const SINGULAR: Record<string, FrequencyUnit> = {
+  year: 'years',
+  quarter: 'quarters',
+  month: 'months',
+  week: 'weeks',
+  day: 'days',
+  hour: 'hours',
+  minute: 'minutes',
+};
+
+const count = z.number().int('must be a whole number').nonnegative('must be 0 or more').max(1_000_000, 'must be at most 1000000');
+
+const frequencyShape = Object.fromEntries(
+  [...FREQUENCY_UNITS, ...Object.keys(SINGULAR)].map((unit) => [unit, count.optional()]),
+) as Record<FrequencyUnit | keyof typeof SINGULAR, z.ZodOptional<typeof count>>;
+
+export const FrequencySchema = z
+  .strictObject(frequencyShape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown unit ${issue.keys.map((k) => `"${k}"`).join(', ')}; use ${FREQUENCY_UNITS.join(', ')} (or singular)`
+        : 'must be an object of units such as { "days": 1 }',
+  })
+  .transform((raw, ctx) => {
+    const normal: Partial<Record<FrequencyUnit, number>> = {};
+    for (const [unit, value] of Object.entries(raw)) {
+      if (value === undefined) continue;
+      const plural = SINGULAR[unit] ?? (unit as FrequencyUnit);
+      normal[plural] = (normal[plural] ?? 0) + value;
+    }
+    if (!Object.values(normal).some((v) => v > 0)) {
+      ctx.addIssue({ code: 'custom', message: 'at least one unit must be above zero' });
+      return z.NEVER;
+    }
+    return normal;
+  });
+export type Frequency = z.output<typeof FrequencySchema>;
+
+/** An ISO-8601 date-time that says where it is: an offset or `Z` is required, so no run time is ambiguous. */
+export const DateTimeSchema = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO-8601 date-time with an offset or Z, such as 2024-12-04T10:00:00Z',
+});
+
+export function isValidTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+
+const HttpUrlSchema = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), { message: 'must be an http(s) URL' });
+
+export const WebhookActionSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url: HttpUrlSchema,
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.json().optional(),
+});
+
+export const MessageActionSchema = z.strictObject({
+  type: z.literal('message'),
+  text: z.string().min(1, 'must not be empty').max(10_000, 'must be at most 10000 characters'),
+  channel: z.string().min(1).max(200).optional(),
+});
+
+export const ActionSchema = z.discriminatedUnion('type', [WebhookActionSchema, MessageActionSchema], {
+  error: 'must be { "type": "webhook", "url": ... } or { "type": "message", "text": ... }',
+});
+export type Action = z.output<typeof ActionSchema>;
+export type WebhookAction = z.output<typeof WebhookActionSchema>;
+export type MessageAction = z.output<typeof MessageActionSchema>;
+
+/** The seed-000 workflow configuration. */
+export const WorkflowConfigSchema = z.strictObject({
+  reportType: z.enum(['daily', 'weekly', 'monthly']).default('weekly'),
+  /** http(s) URL or file:// URL of a JSON array or NDJSON, or `sample:<name>` for a generated data set. */
+  dataSource: z.string().min(1, 'must not be empty').max(2048).default('sample:analytics'),
+  notifyEmail: z.email('must be an email address').optional(),
+  notifyChannel: z.string().min(1).max(200).optional(),
+});
+export type WorkflowConfig = z.output<typeof WorkflowConfigSchema>;
+
+export const JobSchema = z
+  .strictObject({
+    id: z.string().regex(JOB_ID_PATTERN, 'must be 1-80 characters of A-Z, a-z, 0-9, _ and -'),
+    startDateTime: DateTimeSchema,
+    endDateTime: DateTimeSchema.optional(),
+    frequency: FrequencySchema.optional(),
+    timeZone: TimeZoneSchema.default('UTC'),
+    action: ActionSchema.optional(),
+    config: WorkflowConfigSchema.optional(),
+    context: z.json().optional(),
+  })
+  .superRefine((job, ctx) => {
+    if (job.endDateTime && Date.parse(job.endDateTime) <= Date.parse(job.startDateTime)) {
+      ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'must be after startDateTime' });
+    }
+    if (job.frequency && !job.endDateTime && !job.action) {
+      // A workflow's last run is its report; without an end there is no last run and no report.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endDateTime'],
+        message: 'is required for a recurring report workflow (a job without action)',
+      });
+    }
+    if (job.action && job.config) {
+      ctx.addIssue({ code: 'custom', path: ['config'], message: 'is for report workflows; a job with an action takes none' });
+    }
+  });
+/** A job after parsing: defaults applied, frequency units normalised to plural. */
+export type Job = z.output<typeof JobSchema>;
+/** A job as a client writes it. */
+export type JobInput = z.input<typeof JobSchema>;
+
+export const CursorSchema = z.strictObject({
+  iteration: z.number().int().nonnegative('must be 0 or more'),
+  /** A summary of the previous run's result, handed to the next run. */
+  lastResult: z.json().optional(),
+});
+export type Cursor = z.output<typeof CursorSchema>;
+
+export const PHASES = ['collection', 'processing', 'report', 'action'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What the calculator returns: the contract other tools rely on. */
+export interface Schedule {
+  iteration: number;
+  /** ISO-8601 UTC ending in Z, whole seconds (Step Functions truncates milliseconds); null when done. */
+  runAt: string | null;
+  phase: Phase;
+  isLast: boolean;
+  done: boolean;
+  /** Number of runs the job has in all; null when it has no end. */
+  totalRuns: number | null;
+}
+
+/** Turn zod issues into field issues with dotted paths, prefixed by where the value sat. */
+export function toFieldIssues(error: z.ZodError, prefix: string[] = []): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') path.push(...issue.keys.slice(0, 1));
+    return { field: path.join('.') || '(input)', message: issue.message };
+  });
+}
+
+/**
+ * Parse with a schema or throw a ValidationError naming every bad field.
+ * @example parseOrThrow(JobSchema, { id: 'a b' }) // throws ValidationError "id: must be 1-80 characters…"
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix: string[] = []): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(toFieldIssues(result.error, prefix));
+  return result.data;
+}
+
+/**
+ * Parse a job as submitted by a client, the console or another Lambda.
+ * @example parseJob({ id: 'daily', startDateTime: '2024-12-04T10:00:00Z', frequency: { day: 1 }, endDateTime: '2024-12-10T10:00:00Z' })
+ */
+export function parseJob(input: unknown): Job {
+  return parseOrThrow(JobSchema, input);
+}
+
+export function kindOf(job: Job): 'action' | 'workflow' {
+  return job.action ? 'action' : 'workflow';
+}

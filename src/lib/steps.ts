@@ -1,0 +1,53 @@
+/**
+ * The step contract: what a run of each phase is given and returns. Step handlers live in src/steps/
+ * (they do I/O: reading a data source, calling a webhook, publishing a message); the task Lambda picks
+ * one by phase and records its result through the store, so steps never know where results are kept.
+ */
+import type { JsonObject, JsonValue } from './json';
+import type { Job, Phase, Schedule } from './job';
+import type { RunRecord } from './store';
+
+/** Read access to the job's earlier runs (collection's manifest, processing counts for the report). */
+export interface RunHistory {
+  getRun(iteration: number): Promise<RunRecord | undefined>;
+  /** Every finished run before the current one, in iteration order. */
+  finishedRuns(): Promise<RunRecord[]>;
+}
+
+export interface Notification {
+  channel: string;
+  subject: string;
+  text: string;
+  /** Kept for a mail integration; nothing sends mail in this product. */
+  email?: string;
+}
+
+/** Where messages and notifications go: SNS on AWS, a log line and an outbox file locally. */
+export interface Notifier {
+  publish(notification: Notification): Promise<{ messageId: string }>;
+}
+
+export interface StepContext {
+  job: Job;
+  schedule: Schedule;
+  /** The previous run's result summary, if any. */
+  lastResult?: JsonValue;
+  /** Attempt number of this run, from the store (1 on the first try). */
+  attempt: number;
+  history: RunHistory;
+  notifier: Notifier;
+  now: () => Date;
+}
+
+export interface StepResult {
+  /** Stored on the run item (keep it small: it is not the data). */
+  result: JsonObject;
+  /** Handed to the next run as `lastResult`; defaults to `result`. */
+  summary?: JsonObject;
+  /** The report step's seed-000 `finalReport`. */
+  finalReport?: JsonObject;
+}
+
+export type StepHandler = (context: StepContext) => Promise<StepResult>;
+
+export type StepRegistry = Record<Phase, StepHandler>;
