@@ -116,6 +116,8 @@ export const JobSchema = z
     action: ActionSchema.optional(),
     config: WorkflowConfigSchema.optional(),
     context: z.json().optional(),
+    /** What a failed run does to the job; default continue for action jobs, abort for workflows. */
+    onFailure: z.enum(['continue', 'abort']).optional(),
   })
   .superRefine((job, ctx) => {
     if (job.endDateTime && Date.parse(job.endDateTime) <= Date.parse(job.startDateTime)) {
@@ -138,7 +140,8 @@ export type Job = z.output<typeof JobSchema>;
 /** A job as a client writes it. */
 export type JobInput = z.input<typeof JobSchema>;
 
-export const CursorSchema = z.strictObject({
+/** Not strict: the state machine adds its own fields (aborted, generation) to the cursor it passes around. */
+export const CursorSchema = z.object({
   iteration: z.number().int().nonnegative('must be 0 or more'),
   /** A summary of the previous run's result, handed to the next run. */
   lastResult: z.json().optional(),

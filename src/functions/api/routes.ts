@@ -1,0 +1,24 @@
+/**
+ * The HTTP routes, listed once: serverless.ts turns them into API Gateway events, the api handler and
+ * the local runtime route by them.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** API Gateway path syntax: `{id}` is a path parameter. */
+  path: string;
+  /** Needs the API key on AWS (and the bearer token when one is configured). */
+  private: boolean;
+}
+
+export const ROUTES = [
+  { method: 'GET', path: '/health', private: false },
+  { method: 'POST', path: '/jobs', private: true },
+  { method: 'GET', path: '/jobs', private: true },
+  { method: 'DELETE', path: '/jobs', private: true },
+  { method: 'GET', path: '/jobs/{id}', private: true },
+  { method: 'DELETE', path: '/jobs/{id}', private: true },
+  { method: 'GET', path: '/jobs/{id}/upcoming', private: true },
+  { method: 'GET', path: '/stats', private: true },
+] as const satisfies readonly RouteSpec[];

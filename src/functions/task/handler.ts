@@ -1,0 +1,59 @@
+/**
+ * task Lambda: runs one run's step (`op: "run"`), records a caught failure (`op: "fail"`) or closes the
+ * job (`op: "finish"`). Parses its own input, calls src/lib/runner.ts, returns what the ASL expects.
+ */
+import { z } from 'zod';
+import { now } from '../../common/clock';
+import { logger } from '../../common/logger';
+import { CursorSchema, JobSchema, parseOrThrow } from '../../lib/job';
+import { executeRun, finishJob, recordFailure, type RunnerDeps } from '../../lib/runner';
+import { jobStore } from '../../adapters/store';
+import { createNotifier } from '../../adapters/notifier';
+import { defaultSteps } from '../../steps/registry';
+
+const ScheduleSchema = z.object({
+  iteration: z.number().int().nonnegative(),
+  runAt: z.string().nullable(),
+  phase: z.enum(['collection', 'processing', 'report', 'action']),
+  isLast: z.boolean(),
+  done: z.boolean(),
+  totalRuns: z.number().int().positive().nullable(),
+});
+
+const Common = {
+  job: JobSchema,
+  schedule: ScheduleSchema,
+  cursor: CursorSchema.default({ iteration: 0 }),
+  executionArn: z.string().optional(),
+};
+
+const TaskEventSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('run'), ...Common }),
+  z.object({ op: z.literal('fail'), ...Common, error: z.object({ Error: z.string(), Cause: z.string().optional() }) }),
+  z.object({ op: z.literal('finish'), ...Common }),
+]);
+export type TaskEvent = z.input<typeof TaskEventSchema>;
+
+let deps: RunnerDeps | undefined;
+/** Built on first use, once per container: a handler that fails validation never needs a store. */
+function dependencies(): RunnerDeps {
+  deps ??= { store: jobStore(), steps: defaultSteps, notifier: createNotifier(process.env), now };
+  return deps;
+}
+
+export async function handler(event: unknown) {
+  // `op` defaults to run so a mock with only { job, schedule } invokes a step.
+  const withOp = event && typeof event === 'object' && !('op' in event) ? { ...event, op: 'run' } : event;
+  const input = parseOrThrow(TaskEventSchema, withOp);
+  const log = { jobId: input.job.id, iteration: input.schedule.iteration, phase: input.schedule.phase, op: input.op };
+  logger.info('task', log);
+  switch (input.op) {
+    case 'run':
+      return executeRun(dependencies(), input);
+    case 'fail':
+      logger.warn('run failed', { ...log, error: input.error });
+      return recordFailure(dependencies(), input);
+    case 'finish':
+      return finishJob(dependencies(), input.job);
+  }
+}

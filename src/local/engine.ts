@@ -1,0 +1,37 @@
+/**
+ * The one module that loads aws-local-stepfunctions. Version 3 calls Promise.withResolvers (Node 22+);
+ * on Node 20 every Task would fail with a TypeError that a States.ALL Catch silently swallows, so the
+ * polyfill is installed here, before the engine is used.
+ */
+import './promise-with-resolvers';
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { taskFunctions } from '../statemachines';
+
+export { StateMachine };
+export type { RunOptions };
+
+type Execution = ReturnType<StateMachine['run']>;
+/** The engine's event log entry (StateEntered, StateExited, StateRetried, StateCaught, …); not exported by name. */
+export type EventLog = Execution['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+
+/** A Lambda handler as the engine calls it: JSON in, JSON out, errors thrown with their `name`. */
+export type LocalHandler = (input: unknown) => Promise<unknown>;
+
+/**
+ * Bind every Task state of a definition to the handler of the function its `${fn}` token names.
+ * @example bindTaskStates(asl, { calculator: calc.handler, task: task.handler }) // { Calculate: …, RunStep: …, … }
+ */
+export function bindTaskStates(
+  asl: { States: Record<string, unknown> },
+  handlers: Record<string, LocalHandler>,
+): LocalHandlers {
+  const bound: LocalHandlers = {};
+  for (const [state, fn] of Object.entries(taskFunctions(asl))) {
+    const handler = handlers[fn];
+    if (!handler) throw new Error(`no local handler for function "${fn}" (Task state ${state})`);
+    // The engine types handler I/O as its JSONValue; ours are JSON by contract (the ASL passes JSON).
+    bound[state] = handler as unknown as LocalHandlers[string];
+  }
+  return bound;
+}

@@ -1,0 +1,43 @@
+/**
+ * The one ASL file, loaded for both worlds. Task resources in the file are `${<function key>}` tokens:
+ * serverless.ts replaces each with the function's ARN (Fn::GetAtt), the local runtime binds each Task
+ * state to the handler of that function.
+ */
+import definition from './scheduler.asl.json';
+
+export type AslDefinition = typeof definition;
+
+const TOKEN = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
+
+/** A deep copy, so callers can change theirs without touching the shared one. */
+export function loadDefinition(): AslDefinition {
+  return structuredClone(definition);
+}
+
+/**
+ * Task state name → function key, read from the tokens.
+ * @example taskFunctions() // { Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task' }
+ */
+export function taskFunctions(asl: { States: Record<string, unknown> } = definition): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, state] of Object.entries(asl.States)) {
+    const resource = (state as { Type?: string; Resource?: unknown }).Resource;
+    if (typeof resource !== 'string') continue;
+    const match = TOKEN.exec(resource);
+    if (match?.[1]) result[name] = match[1];
+  }
+  return result;
+}
+
+/**
+ * The definition with every `${fn}` token replaced by `resolve(fn)` (for serverless.ts, an Fn::GetAtt).
+ * @example withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] }))
+ */
+export function withResources<R>(resolve: (functionKey: string) => R): Record<string, unknown> {
+  const asl = loadDefinition() as unknown as { States: Record<string, Record<string, unknown>> };
+  for (const [name, fn] of Object.entries(taskFunctions(asl))) {
+    const state = asl.States[name];
+    if (state) state.Resource = resolve(fn) as unknown;
+  }
+  return asl as unknown as Record<string, unknown>;
+}

@@ -1,0 +1,109 @@
+/**
+ * `sls package` builds the whole CloudFormation template offline, with no AWS credentials: this test runs
+ * it once and checks the stack a `sls deploy` would create.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import validator from 'asl-validator';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
+type Template = { Resources: Record<string, Resource> };
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../../..');
+let outDir: string;
+let template: Template;
+let artifacts: string[];
+
+function ofType(type: string): Array<[string, Resource]> {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function statements(): Array<{ Effect: string; Action: string | string[]; Resource: unknown }> {
+  return ofType('AWS::IAM::Role').flatMap(([, role]) =>
+    ((role.Properties.Policies as Array<{ PolicyDocument: { Statement: never[] } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement),
+  );
+}
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(tmpdir(), 'sls-package-'));
+  // No credentials and no network: packaging must not need either.
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  await run(path.join(root, 'node_modules/.bin/sls'), ['package', '--package', outDir], { cwd: root, env, timeout: 170_000 });
+  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  artifacts = await readdir(outDir);
+}, 180_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('sls package', () => {
+  it('packages the three functions on a current Node runtime, each as its own bundle', () => {
+    const functions = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties);
+
+    expect(functions.map((f) => f.Handler).sort()).toEqual([
+      'src/functions/api/handler.handler',
+      'src/functions/calculator/handler.handler',
+      'src/functions/task/handler.handler',
+    ]);
+    for (const f of functions) expect(f.Runtime).toBe('nodejs22.x');
+    expect(artifacts.filter((file) => file.endsWith('.zip')).sort()).toEqual(['api.zip', 'calculator.zip', 'task.zip']);
+  });
+
+  it('defines the state machine from the ASL file with the Lambda ARNs substituted, and it validates', () => {
+    const [[, machine] = ['', undefined as never]] = ofType('AWS::StepFunctions::StateMachine');
+    const body = machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] } | string;
+    const text = typeof body === 'string' ? body : body['Fn::Sub'][0];
+    // Fn::Sub placeholders stand for the ARNs; give them one so the definition can be parsed and validated.
+    const definition = JSON.parse(text.replace(/\$\{[^}]+\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:f'));
+
+    expect(Object.keys(definition.States)).toEqual(expect.arrayContaining(['Calculate', 'WaitUntil', 'RunStep', 'RecordFailure', 'Finish']));
+    expect(validator(definition).isValid).toBe(true);
+    expect(text).not.toContain('${calculator}');
+    expect(text).not.toContain('${task}');
+  });
+
+  it('creates the jobs table with the status-index GSI and TTL', () => {
+    const [[, table] = ['', undefined as never]] = ofType('AWS::DynamoDB::Table');
+    const gsis = table.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string }> }>;
+
+    expect(gsis.map((g) => g.IndexName)).toEqual(['status-index']);
+    expect(gsis[0]?.KeySchema.map((k) => k.AttributeName)).toEqual(['status', 'nextRunAt']);
+    expect(table.Properties.TimeToLiveSpecification).toMatchObject({ Enabled: true });
+  });
+
+  it('exposes the API routes through API Gateway', () => {
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod);
+
+    expect(methods).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE']));
+    expect(ofType('AWS::ApiGateway::ApiKey')).toHaveLength(1);
+  });
+
+  it('grants no wildcard resource for DynamoDB, Lambda or Step Functions', () => {
+    const scoped = statements().filter((s) => {
+      const actions = ([] as string[]).concat(s.Action);
+      return actions.some((a) => /^(dynamodb|lambda|states|sns):/.test(a));
+    });
+
+    expect(scoped.length).toBeGreaterThan(0);
+    for (const statement of scoped) {
+      const resources = ([] as unknown[]).concat(statement.Resource);
+      expect(resources).not.toContain('*');
+      expect(JSON.stringify(resources)).not.toMatch(/"arn:aws:(dynamodb|lambda|states):\*/);
+    }
+  });
+
+  it('lets the state machine invoke only the calculator and task functions', () => {
+    const invoke = statements().filter((s) => ([] as string[]).concat(s.Action).includes('lambda:InvokeFunction'));
+    const targets = JSON.stringify(invoke.map((s) => s.Resource));
+
+    expect(invoke.length).toBeGreaterThan(0);
+    expect(targets).toContain('CalculatorLambdaFunction');
+    expect(targets).toContain('TaskLambdaFunction');
+    expect(targets).not.toContain('ApiLambdaFunction');
+  });
+});

@@ -1,0 +1,69 @@
+import validator from 'asl-validator';
+import { PermanentError, RETRYABLE_ERROR_NAME, TransientError } from '../../../src/lib/errors';
+import { loadDefinition, taskFunctions, withResources } from '../../../src/statemachines';
+
+type State = Record<string, unknown> & { Type: string };
+const asl = loadDefinition() as unknown as { StartAt: string; States: Record<string, State> };
+const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+describe('the scheduler state machine', () => {
+  it('passes asl-validator with its function tokens and with ARNs in their place', () => {
+    const asTokens = validator(loadDefinition());
+    const asArns = validator(withResources((fn) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`));
+
+    expect(asTokens.errors).toEqual([]);
+    expect(asTokens.isValid).toBe(true);
+    expect(asArns.isValid).toBe(true);
+  });
+
+  it('binds Calculate to the calculator and every other Task to the task function', () => {
+    expect(taskFunctions()).toEqual({ Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task' });
+  });
+
+  it('loops Calculate → Due → WaitUntil → RunStep → Calculate, waiting on the calculator’s runAt', () => {
+    expect(asl.States.Calculate?.Next).toBe('Due');
+    expect(asl.States.Due?.Default).toBe('WaitUntil');
+    expect(asl.States.WaitUntil).toMatchObject({ Type: 'Wait', TimestampPath: '$.schedule.runAt', Next: 'RunStep' });
+    expect(asl.States.RunStep?.Next).toBe('Calculate');
+  });
+
+  it('retries the retryable error class by the name the code throws, with backoff and full jitter', () => {
+    const [retrier] = asl.States.RunStep?.Retry as Array<Record<string, unknown>>;
+
+    expect(RETRYABLE_ERROR_NAME).toBe(new TransientError('x').name);
+    expect(retrier?.ErrorEquals).toEqual([RETRYABLE_ERROR_NAME, ...LAMBDA_TRANSIENT]);
+    expect(retrier).toMatchObject({ JitterStrategy: 'FULL', BackoffRate: 2 });
+    expect(retrier?.MaxAttempts).toBeGreaterThan(1);
+    expect(retrier?.IntervalSeconds).toBeGreaterThan(0);
+  });
+
+  it('never retries a permanent error and catches every failure into RecordFailure', () => {
+    const retriers = asl.States.RunStep?.Retry as Array<{ ErrorEquals: string[] }>;
+    const catchers = asl.States.RunStep?.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
+
+    for (const retrier of retriers) {
+      expect(retrier.ErrorEquals).not.toContain(new PermanentError('x').name);
+      expect(retrier.ErrorEquals).not.toContain('States.ALL');
+    }
+    expect(catchers).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+  });
+
+  it('uses only JitterStrategy values Step Functions accepts (asl-validator does not check them)', () => {
+    for (const state of Object.values(asl.States)) {
+      for (const retrier of (state.Retry as Array<{ JitterStrategy?: string }> | undefined) ?? []) {
+        expect(['FULL', 'NONE', undefined]).toContain(retrier.JitterStrategy);
+      }
+    }
+  });
+
+  it('costs four state transitions per run: Calculate, Due, WaitUntil, RunStep', () => {
+    const loop: string[] = [];
+    let name = 'Calculate';
+    while (!loop.includes(name)) {
+      loop.push(name);
+      const state = asl.States[name]!;
+      name = (state.Type === 'Choice' ? state.Default : state.Next) as string;
+    }
+    expect(loop).toEqual(['Calculate', 'Due', 'WaitUntil', 'RunStep']);
+  });
+});
