@@ -104,7 +104,7 @@ const serverlessConfiguration: Configuration = {
   },
   resources: {
     Resources: {
-      JobsTable: { Type: 'AWS::DynamoDB::Table', Properties: jobTableProperties },
+      JobsTable: { Type: 'AWS::DynamoDB::Table', Properties: { ...jobTableProperties } },
       NotificationsTopic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'step-scheduler notifications' } },
     },
     Outputs: {

@@ -34,26 +34,35 @@ const TaskEventSchema = z.discriminatedUnion('op', [
 ]);
 export type TaskEvent = z.input<typeof TaskEventSchema>;
 
-let deps: RunnerDeps | undefined;
-/** Built on first use, once per container: a handler that fails validation never needs a store. */
-function dependencies(): RunnerDeps {
-  deps ??= { store: jobStore(), steps: defaultSteps, notifier: createNotifier(process.env), now };
-  return deps;
+/**
+ * A task handler over the given dependencies, built on first use (a handler that fails validation never
+ * needs a store). The local runtime builds one over its own store; Lambda uses `handler` below.
+ */
+export function createTaskHandler(makeDeps: () => RunnerDeps) {
+  let deps: RunnerDeps | undefined;
+  return async function taskHandler(event: unknown) {
+    // `op` defaults to run so a mock with only { job, schedule } invokes a step.
+    const withOp = event && typeof event === 'object' && !('op' in event) ? { ...event, op: 'run' } : event;
+    const input = parseOrThrow(TaskEventSchema, withOp);
+    const log = { jobId: input.job.id, iteration: input.schedule.iteration, phase: input.schedule.phase, op: input.op };
+    logger.info('task', log);
+    deps ??= makeDeps();
+    switch (input.op) {
+      case 'run':
+        return executeRun(deps, input);
+      case 'fail':
+        logger.warn('run failed', { ...log, error: input.error });
+        return recordFailure(deps, input);
+      case 'finish':
+        return finishJob(deps, input.job);
+    }
+  };
 }
 
-export async function handler(event: unknown) {
-  // `op` defaults to run so a mock with only { job, schedule } invokes a step.
-  const withOp = event && typeof event === 'object' && !('op' in event) ? { ...event, op: 'run' } : event;
-  const input = parseOrThrow(TaskEventSchema, withOp);
-  const log = { jobId: input.job.id, iteration: input.schedule.iteration, phase: input.schedule.phase, op: input.op };
-  logger.info('task', log);
-  switch (input.op) {
-    case 'run':
-      return executeRun(dependencies(), input);
-    case 'fail':
-      logger.warn('run failed', { ...log, error: input.error });
-      return recordFailure(dependencies(), input);
-    case 'finish':
-      return finishJob(dependencies(), input.job);
-  }
-}
+/** The Lambda entry point: the DynamoDB store from TABLE_NAME (and DYNAMODB_ENDPOINT off AWS). */
+export const handler = createTaskHandler(() => ({
+  store: jobStore(),
+  steps: defaultSteps,
+  notifier: createNotifier(process.env),
+  now,
+}));

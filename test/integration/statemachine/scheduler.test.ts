@@ -1,0 +1,183 @@
+/**
+ * The real ASL on aws-local-stepfunctions, with the real calculator and task handlers bound to its Task
+ * states and the real store on dynalite. Waits are shortened to 0 ms; everything else is as deployed.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { bindTaskStates, StateMachine, type EventLog } from '../../../src/local/engine';
+import { loadDefinition } from '../../../src/statemachines';
+import type { JobStore } from '../../../src/lib/store';
+
+let db: LocalDynamo;
+let store: JobStore;
+let handlers: { calculator: (e: unknown) => Promise<unknown>; task: (e: unknown) => Promise<unknown> };
+
+beforeAll(async () => {
+  db = await startDynalite();
+  process.env.TABLE_NAME = db.tableName;
+  process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  // Loaded after the environment is set: the handlers read it on first use.
+  const calculator = await import('../../../src/functions/calculator/handler');
+  const task = await import('../../../src/functions/task/handler');
+  handlers = { calculator: calculator.handler, task: task.handler };
+  store = (await import('../../../src/adapters/store')).jobStore();
+});
+
+afterAll(async () => {
+  await db.stop();
+});
+
+async function execute(input: unknown, executionName: string) {
+  const asl = loadDefinition();
+  // The ARNs are ${fn} tokens until serverless.ts substitutes them; the engine need not check them.
+  const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: bindTaskStates(asl, handlers),
+      waitTimeOverrides: { WaitUntil: 0 },
+      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0 },
+    },
+    context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:scheduler:${executionName}`, Name: executionName } },
+  });
+  const events: EventLog[] = [];
+  for await (const event of execution.eventLogs) events.push(event);
+  const result = await execution.result.then(
+    (output) => ({ ok: true as const, output }),
+    (error: Error) => ({ ok: false as const, error }),
+  );
+  return { events, result };
+}
+
+type StateEvent = Extract<EventLog, { type: 'StateEntered' }>;
+
+function entered(events: EventLog[], state: string): StateEvent[] {
+  return events.filter((e): e is StateEvent => e.type === 'StateEntered' && e.state.name === state);
+}
+
+async function withServer(respond: (req: http.IncomingMessage, res: http.ServerResponse) => void, body: (url: string) => Promise<void>) {
+  const server = http.createServer(respond);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const sevenDays = (id: string) => ({
+  id,
+  startDateTime: '2024-12-04T10:00:00Z',
+  endDateTime: '2024-12-10T10:00:00Z',
+  frequency: { days: 1 },
+  config: { reportType: 'weekly', dataSource: 'sample:analytics', notifyEmail: 'admin@example.com' },
+});
+
+describe('the scheduler state machine on the local engine', () => {
+  it('runs the 7-day workflow as collection, five processing runs and the report, then completes', async () => {
+    const { events, result } = await execute({ job: sevenDays('seven-days') }, 'seven-days');
+
+    const phases = entered(events, 'RunStep').map((e) => (e.state.input as { schedule: { phase: string } }).schedule.phase);
+    expect(phases).toEqual(['collection', 'processing', 'processing', 'processing', 'processing', 'processing', 'report']);
+    expect(result).toMatchObject({ ok: true, output: { jobId: 'seven-days', status: 'COMPLETED' } });
+    const job = await store.getJob('seven-days');
+    expect(job?.status).toBe('COMPLETED');
+    expect(job?.progress).toMatchObject({ percentage: 100, completedRuns: 7 });
+    const runs = (await store.listRuns('seven-days', { limit: 50 })).items;
+    expect(runs.map((r) => [r.iteration, r.phase, r.state])).toEqual([
+      [0, 'collection', 'SUCCEEDED'],
+      [1, 'processing', 'SUCCEEDED'],
+      [2, 'processing', 'SUCCEEDED'],
+      [3, 'processing', 'SUCCEEDED'],
+      [4, 'processing', 'SUCCEEDED'],
+      [5, 'processing', 'SUCCEEDED'],
+      [6, 'report', 'SUCCEEDED'],
+    ]);
+    expect(job?.finalReport).toMatchObject({ summary: { totalDays: 7 } });
+  });
+
+  it('accepts seed 002’s console input, the job itself, and gives it a job item on its first run', async () => {
+    const consoleJob = {
+      id: 'console-job',
+      startDateTime: '2021-02-22T03:05:00.000Z',
+      endDateTime: '2021-02-22T03:20:00.000Z',
+      frequency: { minutes: 5 },
+      action: { type: 'message', text: 'hello from the console' },
+      context: { name: 'Curtis' },
+    };
+
+    const { events, result } = await execute(consoleJob, 'console-job');
+
+    expect(entered(events, 'RunStep')).toHaveLength(4);
+    expect(result.ok).toBe(true);
+    expect((await store.getJob('console-job'))?.status).toBe('COMPLETED');
+  });
+
+  it('retries a transient failure with the ASL Retry and then succeeds, recording two attempts', async () => {
+    let calls = 0;
+    await withServer(
+      (_req, res) => {
+        calls += 1;
+        res.writeHead(calls === 1 ? 503 : 200, { 'content-type': 'application/json' }).end('{}');
+      },
+      async (url) => {
+        const job = { id: 'flaky-hook', startDateTime: '2024-12-04T10:00:00Z', action: { type: 'webhook', url: `${url}/hook` } };
+
+        const { events, result } = await execute({ job }, 'flaky-hook');
+
+        expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+        expect(entered(events, 'RecordFailure')).toHaveLength(0);
+        expect(result.ok).toBe(true);
+        const run = await store.getRun('flaky-hook', 0);
+        expect(run).toMatchObject({ state: 'SUCCEEDED', attempts: 2, result: { statusCode: 200 } });
+        expect(calls).toBe(2);
+      },
+    );
+  });
+
+  it('catches a permanent failure without retrying it, records it, and fails the workflow (policy abort)', async () => {
+    await withServer(
+      (_req, res) => res.writeHead(404).end('no such data'),
+      async (url) => {
+        const job = { ...sevenDays('missing-data'), config: { reportType: 'weekly', dataSource: `${url}/missing.json` } };
+
+        const { events, result } = await execute({ job }, 'missing-data');
+
+        expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(0);
+        expect(entered(events, 'RecordFailure')).toHaveLength(1);
+        expect(result.ok).toBe(false);
+        expect(!result.ok && result.error.name).toMatch(/JobFailed|ExecutionError/);
+        const job0 = await store.getJob('missing-data');
+        expect(job0?.status).toBe('FAILED');
+        expect(job0?.reason).toMatch(/404/);
+        expect(await store.getRun('missing-data', 0)).toMatchObject({ state: 'FAILED', error: { name: 'PermanentError' } });
+      },
+    );
+  });
+
+  it('records a failed run of a recurring action job and goes on to the next run (policy continue)', async () => {
+    let calls = 0;
+    await withServer(
+      (_req, res) => {
+        calls += 1;
+        res.writeHead(calls === 2 ? 400 : 200).end();
+      },
+      async (url) => {
+        const job = {
+          id: 'hook-continues',
+          startDateTime: '2024-12-04T10:00:00Z',
+          endDateTime: '2024-12-04T10:02:00Z',
+          frequency: { minutes: 1 },
+          action: { type: 'webhook', url },
+        };
+
+        const { result } = await execute({ job }, 'hook-continues');
+
+        expect(result.ok).toBe(true);
+        const runs = (await store.listRuns('hook-continues', { limit: 10 })).items;
+        expect(runs.map((r) => r.state)).toEqual(['SUCCEEDED', 'FAILED', 'SUCCEEDED']);
+        expect((await store.getJob('hook-continues'))?.progress).toMatchObject({ completedRuns: 2, failedRuns: 1 });
+      },
+    );
+  });
+});
