@@ -3,3 +3,5 @@
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+// Handlers log structured JSON; tests assert on behaviour, so keep the output readable.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -94,9 +94,71 @@ export function sliceFor(total: number, processingRuns: number, k: number): [num
   return [Math.floor(((k - 1) * total) / processingRuns), Math.floor((k * total) / processingRuns)];
 }
 
-function lineOfPosition(text: string, position: number): number {
+/**
+ * Where JSON.parse gave up, as an offset, or undefined. V8 reports a position for some errors only
+ * ("Unexpected token" has none), so this walks the grammar itself; it runs only after a parse failed.
+ */
+function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const skipSpace = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
+  };
+  const numberPattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const string = () => {
+    for (i++; i < text.length; i++) {
+      const c = text.charAt(i);
+      if (c === '"') return void i++;
+      if (c === '\\') i++;
+      else if (c < ' ') fail();
+    }
+    fail();
+  };
+  const value = (): void => {
+    skipSpace();
+    const c = text.charAt(i);
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      skipSpace();
+      if (text.charAt(i) === close) return void i++;
+      for (;;) {
+        if (close === '}') {
+          if (text.charAt(i) !== '"') fail();
+          string();
+          skipSpace();
+          if (text.charAt(i) !== ':') fail();
+          i++;
+        }
+        value();
+        skipSpace();
+        if (text.charAt(i) === close) return void i++;
+        if (text.charAt(i) !== ',') fail();
+        i++;
+        skipSpace();
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) if (text.startsWith(word, i)) return void (i += word.length);
+    numberPattern.lastIndex = i;
+    if (!numberPattern.test(text)) fail();
+    i = numberPattern.lastIndex;
+  };
+  try {
+    value();
+    skipSpace();
+    return i < text.length ? i : undefined;
+  } catch (offset) {
+    // Anything but an offset (a stack overflow on absurd nesting) means: no line to name.
+    return typeof offset === 'number' ? offset : undefined;
+  }
+}
+
+function lineOf(text: string, offset: number): number {
   let line = 1;
-  for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 
@@ -113,10 +175,10 @@ export function parseRecords(text: string): unknown[] {
     try {
       return JSON.parse(body) as unknown[];
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const position = /position (\d+)/.exec(message)?.[1];
-      const where = position === undefined ? '' : ` at line ${lineOfPosition(body, Number(position))}`;
-      throw new PermanentError(`data source is not a valid JSON array${where}: ${message}`, { cause: error });
+      const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+      const offset = jsonErrorOffset(body);
+      const where = offset === undefined ? '' : ` (line ${lineOf(body, offset)})`;
+      throw new PermanentError(`not a valid JSON array${where}: ${message}`, { cause: error });
     }
   }
   const records: unknown[] = [];
@@ -126,8 +188,8 @@ export function parseRecords(text: string): unknown[] {
     try {
       records.push(JSON.parse(line));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new PermanentError(`data source line ${index + 1} is not valid JSON: ${message}`, { cause: error });
+      const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+      throw new PermanentError(`line ${index + 1} is not valid JSON: ${message}`, { cause: error });
     }
   }
   return records;

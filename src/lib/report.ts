@@ -121,3 +121,31 @@ export function buildFinalReport(input: FinalReportInput): FinalReport {
     generatedAt: input.generatedAt,
   };
 }
+
+function describeDay(day: DayBreakdown): string {
+  const label = `Day ${day.day} ${day.type}`;
+  if (day.failed) return `${label}: FAILED${day.error ? ` (${day.error})` : ''}`;
+  return `${label}: ${day.records} records${day.errors === undefined ? '' : `, ${day.errors} errors`}`;
+}
+
+/**
+ * The notification that announces a final report: a one-line subject and a plain-text body a person
+ * reads in a mail client or a chat channel.
+ * @example reportNotification(report).subject // 'weekly report for job weekly-1: 7543 records, 99.50% valid'
+ */
+export function reportNotification(report: FinalReport): { subject: string; text: string } {
+  const { summary } = report;
+  const failedDays = report.dailyBreakdown.filter((day) => day.failed).length;
+  return {
+    subject: `${report.reportType} report for job ${report.jobId}: ${summary.totalRecordsProcessed} records, ${summary.successRate} valid`,
+    text: [
+      `${report.reportType} report for job ${report.jobId}`,
+      `${summary.totalRecordsProcessed} records processed over ${summary.totalDays} days, ${summary.totalErrors} errors (${summary.successRate} valid)` +
+        (failedDays > 0 ? `; ${failedDays} runs failed` : ''),
+      '',
+      ...report.dailyBreakdown.map(describeDay),
+      '',
+      `Generated ${report.generatedAt}`,
+    ].join('\n'),
+  };
+}

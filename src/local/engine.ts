@@ -5,7 +5,7 @@
  */
 import './promise-with-resolvers';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import { taskFunctions } from '../statemachines';
+import { taskFunctions, withResources } from '../statemachines';
 
 export { StateMachine };
 export type { RunOptions };
@@ -17,6 +17,18 @@ type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResou
 
 /** A Lambda handler as the engine calls it: JSON in, JSON out, errors thrown with their `name`. */
 export type LocalHandler = (input: unknown) => Promise<unknown>;
+
+/** Where the local definition says each function lives; the engine never calls it (Tasks run in process). */
+export const localFunctionArn = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:step-scheduler-local-${fn}`;
+
+/**
+ * The ASL with local ARNs in place of its `${fn}` tokens, as serverless.ts puts real ones, so the
+ * engine's own validator (which checks ARNs) accepts it. Task states keep their names, which is what
+ * the handlers are bound by.
+ */
+export function localDefinition(): Record<string, unknown> {
+  return withResources(localFunctionArn);
+}
 
 /**
  * Bind every Task state of a definition to the handler of the function its `${fn}` token names.

@@ -7,7 +7,7 @@
  */
 import { logger } from '../common/logger';
 import { loadDefinition } from '../statemachines';
-import { bindTaskStates, StateMachine, type EventLog, type LocalHandler } from './engine';
+import { bindTaskStates, localDefinition, StateMachine, type EventLog, type LocalHandler } from './engine';
 import type { WarpClock } from './warp-clock';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -74,6 +74,10 @@ export class LocalExecutions {
 
   get stateMachineArn(): string {
     return this.options.stateMachineArn;
+  }
+
+  now(): Date {
+    return this.options.clock.now();
   }
 
   /** StartExecution: a repeated name with the same input returns the running execution, as the service does. */
@@ -165,7 +169,7 @@ export class LocalExecutions {
   private async run(entry: Entry, input: unknown): Promise<void> {
     const { clock } = this.options;
     const asl = loadDefinition();
-    const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+    const machine = new StateMachine(localDefinition() as never);
     const signal = entry.controller.signal;
     const handlers = bindTaskStates(asl, this.options.functions);
     // The planned time of the next run, as the last Calculate returned it; the Wait sleeps until it.

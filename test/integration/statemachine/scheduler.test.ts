@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { bindTaskStates, StateMachine, type EventLog } from '../../../src/local/engine';
+import { bindTaskStates, localDefinition, StateMachine, type EventLog } from '../../../src/local/engine';
 import { loadDefinition } from '../../../src/statemachines';
 import type { JobStore } from '../../../src/lib/store';
 
@@ -30,8 +30,7 @@ afterAll(async () => {
 
 async function execute(input: unknown, executionName: string) {
   const asl = loadDefinition();
-  // The ARNs are ${fn} tokens until serverless.ts substitutes them; the engine need not check them.
-  const machine = new StateMachine(asl as never, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(localDefinition() as never);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: bindTaskStates(asl, handlers),

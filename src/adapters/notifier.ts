@@ -1,0 +1,102 @@
+/**
+ * Where notifications go. On AWS: the SNS topic in NOTIFY_TOPIC_ARN, with the channel as a message
+ * attribute so subscribers can filter on it. Locally: a structured log line, and one NDJSON line in the
+ * NOTIFY_OUTBOX file when set, so a demo or a test can read what was sent.
+ */
+import { appendFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
+import { now } from '../common/clock';
+import { optionalEnv } from '../common/config';
+import { logger } from '../common/logger';
+import { PermanentError, TransientError } from '../lib/errors';
+import type { Notification, Notifier } from '../lib/steps';
+
+/**
+ * SNS takes a subject of printable ASCII without line breaks, under 100 characters, and rejects the
+ * whole publish otherwise; a subject built from a job id or report type must never cost the message.
+ * @example snsSubject('Report für job-1\nweekly') // 'Report f?r job-1 weekly'
+ */
+export function snsSubject(subject: string): string {
+  const clean = subject
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim()
+    .slice(0, 99)
+    .trim();
+  return clean === '' ? 'Notification' : clean;
+}
+
+/** AWS errors that may pass on a later try: throttling, a 5xx, or no answer at all. */
+function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  if (e?.$retryable || /Throttl/i.test(e?.name ?? '')) return true;
+  return status === undefined || status === 429 || status >= 500;
+}
+
+let snsClient: SNSClient | undefined;
+/** One client per container: its connection pool and credentials outlive an invocation. */
+function sns(): SNSClient {
+  snsClient ??= new SNSClient({});
+  return snsClient;
+}
+
+function snsNotifier(topicArn: string): Notifier {
+  return {
+    async publish(notification) {
+      const attributes: Record<string, MessageAttributeValue> = {
+        channel: { DataType: 'String', StringValue: notification.channel },
+      };
+      if (notification.email !== undefined) attributes.email = { DataType: 'String', StringValue: notification.email };
+      try {
+        const output = await sns().send(
+          new PublishCommand({
+            TopicArn: topicArn,
+            Subject: snsSubject(notification.subject),
+            Message: notification.text,
+            MessageAttributes: attributes,
+          }),
+        );
+        if (!output.MessageId) throw new TransientError(`SNS publish to ${topicArn} returned no MessageId`);
+        return { messageId: output.MessageId };
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        const message = `SNS publish to ${topicArn} (channel ${notification.channel}) failed: ${(error as Error).name}: ${(error as Error).message}`;
+        throw isTransient(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
+      }
+    },
+  };
+}
+
+function localNotifier(outbox: string | undefined): Notifier {
+  return {
+    async publish(notification: Notification) {
+      const entry = { messageId: `local-${randomUUID()}`, sentAt: now().toISOString(), ...notification };
+      logger.info('notification', entry);
+      if (outbox !== undefined) {
+        try {
+          await appendFile(outbox, `${JSON.stringify(entry)}\n`, 'utf8');
+        } catch (error) {
+          const message = `notification outbox ${outbox} cannot be written: ${(error as Error).message}`;
+          // A missing folder or a forbidden path stays so on a retry; anything else (a full disk) may not.
+          const code = (error as NodeJS.ErrnoException).code ?? '';
+          throw ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM'].includes(code)
+            ? new PermanentError(message, { cause: error })
+            : new TransientError(message, { cause: error });
+        }
+      }
+      return { messageId: entry.messageId };
+    },
+  };
+}
+
+/**
+ * The notifier the environment asks for: SNS when NOTIFY_TOPIC_ARN is set, else the local one (a log
+ * line, plus an NDJSON line in NOTIFY_OUTBOX when set).
+ * @example const { messageId } = await createNotifier(process.env).publish({ channel: 'reports', subject: 'Done', text: '…' })
+ */
+export function createNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
+  const topicArn = optionalEnv('NOTIFY_TOPIC_ARN', env);
+  return topicArn === undefined ? localNotifier(optionalEnv('NOTIFY_OUTBOX', env)) : snsNotifier(topicArn);
+}

@@ -1,0 +1,75 @@
+/**
+ * The run of an action job: call a webhook or publish a message. Every run of an action job is one of
+ * these; a recurring job calls the same action each time, told apart by its Idempotency-Key.
+ */
+import { performance } from 'node:perf_hooks';
+import { PermanentError } from '../lib/errors';
+import type { MessageAction, WebhookAction } from '../lib/job';
+import type { StepContext, StepHandler, StepResult } from '../lib/steps';
+import { errorForStatus, fetchCapped, redactUrl, snippet } from './data-source';
+
+export interface ActionOptions {
+  /** Deadline for the webhook call, headers and body. */
+  timeoutMs: number;
+  /** The response is read only this far: its content is not used beyond an error message. */
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_ACTION_OPTIONS: ActionOptions = { timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
+
+async function callWebhook(action: WebhookAction, context: StepContext, options: ActionOptions): Promise<StepResult> {
+  const what = `webhook ${action.method} ${redactUrl(action.url)}`;
+  if (action.body !== undefined && action.method === 'GET') {
+    throw new PermanentError(`${what}: a GET request cannot carry a body; use POST or drop the body`);
+  }
+  let headers: Headers;
+  try {
+    headers = new Headers(action.headers);
+  } catch (error) {
+    throw new PermanentError(`${what}: headers are not valid HTTP headers (${(error as Error).message})`, { cause: error });
+  }
+  if (action.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  if (!headers.has('user-agent')) headers.set('user-agent', 'step-scheduler');
+  // Set last so a configured header cannot override it: the receiver uses it to drop a retried delivery.
+  headers.set('idempotency-key', `${context.job.id}:${context.schedule.iteration}`);
+
+  const started = performance.now();
+  const response = await fetchCapped(
+    action.url,
+    { method: action.method, headers, body: action.body === undefined ? undefined : JSON.stringify(action.body) },
+    { timeoutMs: options.timeoutMs, maxBytes: options.maxResponseBytes, what },
+  );
+  const latencyMs = Math.round(performance.now() - started);
+  if (response.status >= 300 && response.status <= 399) {
+    // Not followed: a redirect would let a webhook reach an address its configuration never named
+    // (DESIGN.md plans a guard against private and metadata addresses; it must not be bypassable).
+    throw new PermanentError(`${what} answered ${response.status} redirecting to ${response.headers.get('location') ?? '(no location)'}; configure the final address`);
+  }
+  if (response.status < 200 || response.status > 299) throw errorForStatus(response.status, what, snippet(response.body));
+  return { result: { statusCode: response.status, latencyMs, responseBytes: response.body.length } };
+}
+
+async function sendMessage(action: MessageAction, context: StepContext): Promise<StepResult> {
+  const channel = action.channel ?? 'default';
+  const { messageId } = await context.notifier.publish({
+    channel,
+    subject: `Message from job ${context.job.id} (run ${context.schedule.iteration + 1})`,
+    text: action.text,
+  });
+  return { result: { messageId, channel } };
+}
+
+/**
+ * The action step. Webhook result `{ statusCode, latencyMs, responseBytes }`; message result
+ * `{ messageId, channel }`.
+ * @example await createActionStep({ timeoutMs: 2000, maxResponseBytes: 1024 })(context) // { result: { statusCode: 200, latencyMs: 12, responseBytes: 2 } }
+ */
+export function createActionStep(options: ActionOptions = DEFAULT_ACTION_OPTIONS): StepHandler {
+  return async (context) => {
+    const { action } = context.job;
+    if (!action) throw new PermanentError(`job ${context.job.id} has no action to run`);
+    return action.type === 'webhook' ? callWebhook(action, context, options) : sendMessage(action, context);
+  };
+}
+
+export const actionStep: StepHandler = createActionStep();

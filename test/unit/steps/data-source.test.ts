@@ -1,0 +1,212 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PermanentError, TransientError } from '../../../src/lib/errors';
+import { checksum } from '../../../src/lib/records';
+import { SAMPLE_RECORD_COUNT, fetchCapped, readDataSource, redactUrl } from '../../../src/steps/data-source';
+import { startServer, type TestServer } from './fixtures';
+
+const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024 };
+const records = [
+  { id: 'a', timestamp: '2024-12-04T10:00:00Z', value: 1, category: 'click' },
+  { id: 'b', timestamp: '2024-12-04T10:01:00Z', value: 2, category: 'search' },
+];
+
+describe('readDataSource over http', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('reads a JSON array', async () => {
+    server = await startServer((_, res) => res.end(JSON.stringify(records)));
+
+    await expect(readDataSource(`${server.url}/records.json`, limits)).resolves.toEqual(records);
+  });
+
+  it('reads NDJSON', async () => {
+    server = await startServer((_, res) => res.end(records.map((r) => JSON.stringify(r)).join('\n')));
+
+    await expect(readDataSource(`${server.url}/records.ndjson`, limits)).resolves.toEqual(records);
+  });
+
+  it('throws TransientError on a 500, naming the source and the status', async () => {
+    server = await startServer((_, res) => {
+      res.statusCode = 500;
+      res.end('database down');
+    });
+
+    const read = readDataSource(`${server.url}/records.json`, limits);
+
+    await expect(read).rejects.toThrow(TransientError);
+    await expect(read).rejects.toThrow(`data source ${server.url}/records.json answered 500: database down`);
+  });
+
+  it('throws TransientError on a 429', async () => {
+    server = await startServer((_, res) => {
+      res.statusCode = 429;
+      res.end();
+    });
+
+    await expect(readDataSource(`${server.url}/records.json`, limits)).rejects.toThrow(TransientError);
+  });
+
+  it('throws PermanentError on a 404', async () => {
+    server = await startServer((_, res) => {
+      res.statusCode = 404;
+      res.end('no such file');
+    });
+
+    const read = readDataSource(`${server.url}/missing.json`, limits);
+
+    await expect(read).rejects.toThrow(PermanentError);
+    await expect(read).rejects.toThrow('answered 404: no such file');
+  });
+
+  it('throws TransientError when the server does not answer in time', async () => {
+    server = await startServer((_, res) => setTimeout(() => res.end('[]'), 2_000).unref());
+
+    const started = Date.now();
+    const read = readDataSource(`${server.url}/slow.json`, { ...limits, timeoutMs: 150 });
+
+    await expect(read).rejects.toThrow(TransientError);
+    await expect(read).rejects.toThrow(`data source ${server.url}/slow.json did not answer within 150 ms`);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('throws TransientError when a body stalls halfway past the deadline', async () => {
+    server = await startServer((_, res) => {
+      res.write('[{"id":"a"},');
+      setTimeout(() => res.end('{"id":"b"}]'), 2_000).unref();
+    });
+
+    await expect(readDataSource(`${server.url}/stall.json`, { ...limits, timeoutMs: 150 })).rejects.toThrow(TransientError);
+  });
+
+  it('refuses a source larger than maxBytes with PermanentError', async () => {
+    server = await startServer((_, res) => res.end(JSON.stringify(records)));
+
+    const read = readDataSource(`${server.url}/big.json`, { ...limits, maxBytes: 20 });
+
+    await expect(read).rejects.toThrow(PermanentError);
+    await expect(read).rejects.toThrow(`data source ${server.url}/big.json is larger than 20 bytes`);
+  });
+
+  it('throws PermanentError naming the line of malformed NDJSON', async () => {
+    server = await startServer((_, res) => res.end('{"id":"a"}\n{"id":\n'));
+
+    await expect(readDataSource(`${server.url}/bad.ndjson`, limits)).rejects.toThrow(
+      new RegExp(`^data source ${server.url}/bad.ndjson: line 2 is not valid JSON`),
+    );
+  });
+
+  it('throws TransientError when nothing listens on the port', async () => {
+    const closed = await startServer((_, res) => res.end());
+    await closed.close();
+
+    const read = readDataSource(`${closed.url}/records.json`, limits);
+
+    await expect(read).rejects.toThrow(TransientError);
+    await expect(read).rejects.toThrow(/could not be reached \(ECONNREFUSED\)/);
+  });
+
+  it('sends user:password of the address as Basic authentication and keeps secrets out of its messages', async () => {
+    server = await startServer((_, res) => {
+      res.statusCode = 403;
+      res.end();
+    });
+    const url = server.url.replace('http://', 'http://user:secret@') + '/r.json?token=s3cret';
+
+    const error = await readDataSource(url, limits).catch((e: Error) => e);
+
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toBe(`data source ${server.url}/r.json answered 403`);
+    expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('user:secret').toString('base64')}`);
+    expect(server.requests[0]?.url).toBe('/r.json?token=s3cret');
+  });
+});
+
+describe('fetchCapped', () => {
+  it('reads no more than maxBytes of an oversize body and says it cut it', async () => {
+    const server = await startServer((_, res) => res.end('x'.repeat(100_000)));
+    try {
+      const response = await fetchCapped(server.url, {}, { timeoutMs: 2_000, maxBytes: 1_000, what: 'test' });
+
+      expect(response.body.length).toBe(1_000);
+      expect(response.truncated).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('readDataSource over file://', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'data-source-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a JSON array from a file', async () => {
+    const path = join(dir, 'records.json');
+    await writeFile(path, JSON.stringify(records));
+
+    await expect(readDataSource(pathToFileURL(path).href, limits)).resolves.toEqual(records);
+  });
+
+  it('throws PermanentError for a file that does not exist', async () => {
+    const url = pathToFileURL(join(dir, 'missing.json')).href;
+
+    const read = readDataSource(url, limits);
+
+    await expect(read).rejects.toThrow(PermanentError);
+    await expect(read).rejects.toThrow(`data source ${url} cannot be read (ENOENT)`);
+  });
+
+  it('throws PermanentError for a file URL on another host', async () => {
+    const read = readDataSource('file://fileserver/share/records.json', limits);
+
+    await expect(read).rejects.toThrow(PermanentError);
+    await expect(read).rejects.toThrow('data source file://fileserver/share/records.json cannot be read (ERR_INVALID_FILE_URL_HOST)');
+  });
+
+  it('throws PermanentError for a folder', async () => {
+    await expect(readDataSource(pathToFileURL(dir).href, limits)).rejects.toThrow(/is not a file/);
+  });
+
+  it('refuses a file larger than maxBytes', async () => {
+    const path = join(dir, 'big.json');
+    await writeFile(path, JSON.stringify(records));
+
+    await expect(readDataSource(pathToFileURL(path).href, { ...limits, maxBytes: 10 })).rejects.toThrow(/is larger than 10 bytes/);
+  });
+});
+
+describe('readDataSource of sample data', () => {
+  it('gives the same records for sample:<name> and the bare name, every time', async () => {
+    const bare = await readDataSource('analytics', limits);
+    const prefixed = await readDataSource('sample:analytics', limits);
+
+    expect(bare).toHaveLength(SAMPLE_RECORD_COUNT);
+    expect(checksum(prefixed)).toBe(checksum(bare));
+  });
+
+  it('gives different records for a different name', async () => {
+    expect(checksum(await readDataSource('sales', limits))).not.toBe(checksum(await readDataSource('analytics', limits)));
+  });
+
+  it('throws PermanentError for an unsupported scheme', async () => {
+    await expect(readDataSource('ftp://example.com/data.json', limits)).rejects.toThrow(PermanentError);
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops user info and query from http addresses and leaves other addresses alone', () => {
+    expect(redactUrl('https://u:p@example.com/data.json?token=s3cret')).toBe('https://example.com/data.json');
+    expect(redactUrl('sample:analytics')).toBe('sample:analytics');
+  });
+});
