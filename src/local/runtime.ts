@@ -1,0 +1,177 @@
+/**
+ * The embedded runtime: the whole scheduler in one Node process, on loopback only. It wires real parts
+ * together and adds no behaviour of its own beyond what AWS would provide:
+ *
+ * | AWS                         | here                                                              |
+ * |-----------------------------|-------------------------------------------------------------------|
+ * | DynamoDB                    | dynalite (on disk under the data folder, or in memory)            |
+ * | Step Functions              | aws-local-stepfunctions running the same ASL (LocalExecutions)    |
+ * | the Step Functions API      | a loopback endpoint speaking its JSON protocol (sfn-server)       |
+ * | API Gateway → api Lambda    | an HTTP server turning requests into proxy events (http-gateway)  |
+ * | Lambda                      | the same handler modules, called in process                       |
+ * | SNS                         | the local notifier: a log line and an NDJSON outbox file          |
+ */
+import path from 'node:path';
+import { setClock } from '../common/clock';
+import { logger } from '../common/logger';
+import { createDocumentClient } from '../adapters/dynamodb';
+import { DynamoDbJobStore } from '../adapters/dynamodb-store';
+import { DynamoDbRunDurations } from '../adapters/dynamodb-stats';
+import { createNotifier } from '../adapters/notifier';
+import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
+import { handler as calculator } from '../functions/calculator/handler';
+import { createTaskHandler } from '../functions/task/handler';
+import { createApi } from '../functions/api/app';
+import { isFinalStatus } from '../lib/status';
+import type { JobRecord, JobStore } from '../lib/store';
+import { defaultSteps } from '../steps/registry';
+import { LocalExecutions, type ExecutionInfo } from './executions';
+import { startLocalDynamo } from './dynamo';
+import { startHttpGateway, type StaticHandler } from './http-gateway';
+import { startSfnServer } from './sfn-server';
+import { WarpClock } from './warp-clock';
+
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:step-scheduler-local-scheduler';
+
+export interface RuntimeOptions {
+  /** HTTP API port; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Step Functions endpoint port; default 0 (free). */
+  sfnPort?: number;
+  /** DynamoDB endpoint port; default 0 (free). */
+  dynamoPort?: number;
+  /** Folder for DynamoDB data and the notification outbox; default `.data`. */
+  dataDir?: string;
+  /** Keep DynamoDB in memory (a throwaway store). */
+  memory?: boolean;
+  /** Warped seconds per real second; 0 skips waits. Default 1 (real time). */
+  speed?: number;
+  /** Bearer token the API requires on every route but /health; none by default on loopback. */
+  apiToken?: string;
+  /** Resume unfinished jobs from their stored cursor on start. Default true. */
+  resume?: boolean;
+  /** Serves the dashboard's files. */
+  staticFiles?: StaticHandler;
+}
+
+export interface Runtime {
+  url: string;
+  sfnEndpoint: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  stateMachineArn: string;
+  store: JobStore;
+  executions: LocalExecutions;
+  clock: WarpClock;
+  /** Job ids resumed at start. */
+  resumed: string[];
+  close(): Promise<void>;
+}
+
+async function allJobs(store: JobStore): Promise<JobRecord[]> {
+  const jobs: JobRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listJobs({ limit: 100, cursor });
+    jobs.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return jobs;
+}
+
+/**
+ * Start every unfinished job again from the cursor stored in DynamoDB: the input shape ContinueAsNew
+ * uses, so a run that finished is never run again and one cut off mid-way is attempted again.
+ */
+async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const record of jobs.filter((job) => !isFinalStatus(job.status))) {
+    const iteration = record.cursor + 1;
+    const previous = record.cursor >= 0 ? await store.getRun(record.jobId, record.cursor) : undefined;
+    const name = record.executionArns.length === 0 ? record.jobId : `${record.jobId}--${record.executionArns.length}`;
+    const info = executions.start(name, {
+      job: record.job,
+      cursor: { iteration, ...(previous?.result === undefined ? {} : { lastResult: previous.result }) },
+    });
+    await store.recordExecution(record.jobId, info.executionArn, executions.now());
+    resumed.push(record.jobId);
+  }
+  return resumed;
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  // Parts started so far, closed in reverse if a later one fails (a port in use), so nothing leaks.
+  const started: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of started.reverse()) await close();
+  };
+  try {
+    return await start(options, started, closeAll);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function start(options: RuntimeOptions, started: Array<() => Promise<void>>, closeAll: () => Promise<void>): Promise<Runtime> {
+  // The SDK clients sign every request, loopback ones too: give them a region and dummy keys unless the
+  // environment has its own (it never reaches AWS: every endpoint below is on 127.0.0.1).
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  const dataDir = path.resolve(options.dataDir ?? '.data');
+  const clock = new WarpClock(options.speed ?? 1);
+  setClock(clock);
+  const now = () => clock.now();
+
+  const dynamo = await startLocalDynamo({
+    ...(options.memory ? {} : { path: path.join(dataDir, 'dynamodb') }),
+    port: options.dynamoPort ?? 0,
+  });
+  started.push(() => dynamo.stop());
+  const tableName = dynamo.tableName;
+  const store = new DynamoDbJobStore(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName);
+  const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
+
+  const executions = new LocalExecutions({
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    functions: {
+      calculator: calculator as (input: unknown) => Promise<unknown>,
+      task: createTaskHandler(() => ({ store, steps: defaultSteps, notifier, now })),
+    },
+    clock,
+    onSettled: (info: ExecutionInfo) => logger.debug('execution settled', { executionArn: info.executionArn, status: info.status }),
+  });
+  started.push(() => executions.close());
+  const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
+  started.push(() => sfn.close());
+  const api = createApi({
+    store,
+    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
+    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
+    now,
+    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+  });
+  const gateway = await startHttpGateway(api, { port: options.port ?? 3000, ...(options.staticFiles ? { staticFiles: options.staticFiles } : {}) });
+  started.push(() => gateway.close());
+
+  // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
+  // so a restarted runtime never writes timestamps earlier than the ones before it.
+  const jobs = await allJobs(store);
+  const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
+  if (clock.speed !== 1) clock.advanceTo(latest);
+  const resumed = options.resume === false ? [] : await resume(store, executions, jobs);
+
+  return {
+    url: gateway.url,
+    sfnEndpoint: sfn.endpoint,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName,
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    store,
+    executions,
+    clock,
+    resumed,
+    close: closeAll,
+  };
+}
