@@ -43,7 +43,9 @@ export const FrequencySchema = z
       const plural = SINGULAR[unit] ?? (unit as FrequencyUnit);
       normal[plural] = (normal[plural] ?? 0) + value;
     }
-    if (!Object.values(normal).some((v) => v > 0)) {
+    // An unknown unit was already reported; "no unit above zero" would only repeat it less clearly.
+    const unknownUnit = ctx.issues.some((issue) => issue.code === 'unrecognized_keys');
+    if (!unknownUnit && !Object.values(normal).some((v) => v > 0)) {
       ctx.addIssue({ code: 'custom', message: 'at least one unit must be above zero' });
       return z.NEVER;
     }

@@ -8,10 +8,16 @@
  * not agree on them twice a year.
  */
 import { add, type Duration } from 'date-fns';
-import { tz } from '@date-fns/tz';
+import { tz, tzOffset } from '@date-fns/tz';
 import type { Cursor, Frequency, Job, Phase, Schedule } from './job';
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/**
+ * The last instant a Wait state can take, 9999-12-31T23:59:59Z: RFC 3339 has four-digit years. A run that
+ * would fall later (or outside what a Date can hold) does not exist: the job is done before it.
+ */
+const LAST_RUN_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 /** Lengths used only to guess an iteration count; the exact answer is then found by stepping. */
 const APPROX_MS: Record<keyof Frequency, number> = {
   years: 365.2425 * 24 * 60 * MINUTE_MS,
@@ -23,25 +29,48 @@ const APPROX_MS: Record<keyof Frequency, number> = {
   minutes: MINUTE_MS,
 };
 
-function scaled(frequency: Frequency, n: number): Duration {
+/** The calendar part of `n × frequency`: units of a day and up, applied to the wall clock in the zone. */
+function calendarPart(frequency: Frequency, n: number): Duration {
   return {
     years: (frequency.years ?? 0) * n,
     months: ((frequency.months ?? 0) + 3 * (frequency.quarters ?? 0)) * n,
     weeks: (frequency.weeks ?? 0) * n,
     days: (frequency.days ?? 0) * n,
-    hours: (frequency.hours ?? 0) * n,
-    minutes: (frequency.minutes ?? 0) * n,
   };
 }
 
+/** The clock part of `n × frequency`: hours and minutes, an absolute duration in milliseconds. */
+function clockPartMs(frequency: Frequency, n: number): number {
+  return ((frequency.hours ?? 0) * 60 + (frequency.minutes ?? 0)) * n * MINUTE_MS;
+}
+
 /**
- * The instant of run `n` (0-based), in epoch milliseconds.
+ * A wall time the zone shows twice (clocks set back) resolves to its first occurrence, in every zone.
+ * (date-fns/tz picks the first one west of UTC and the second one east of it.)
+ */
+function firstOccurrence(ms: number, timeZone: string): number {
+  const offsetMs = (at: number) => tzOffset(timeZone, new Date(at)) * MINUTE_MS;
+  const wall = ms + offsetMs(ms);
+  const earlier = wall - offsetMs(ms - DAY_MS);
+  return earlier < ms && earlier + offsetMs(earlier) === wall ? earlier : ms;
+}
+
+/**
+ * The instant of run `n` (0-based), in epoch milliseconds; `Infinity` when that run would fall after
+ * LAST_RUN_MS (a frequency so large that the date leaves the range), so it never counts as <= an end.
  * @example runTimeMs(job, 0) === Date.parse(job.startDateTime)
  */
 export function runTimeMs(job: Job, n: number): number {
-  const start = new Date(job.startDateTime);
-  if (!job.frequency || n === 0) return start.getTime();
-  return add(start, scaled(job.frequency, n), { in: tz(job.timeZone) }).getTime();
+  const start = Date.parse(job.startDateTime);
+  if (!job.frequency || n === 0) return start;
+  const calendar = calendarPart(job.frequency, n);
+  let ms = start;
+  if (Object.values(calendar).some((value) => value !== 0)) {
+    ms = add(new Date(start), calendar, { in: tz(job.timeZone) }).getTime();
+    if (Number.isFinite(ms)) ms = firstOccurrence(ms, job.timeZone);
+  }
+  ms += clockPartMs(job.frequency, n);
+  return Number.isFinite(ms) && ms <= LAST_RUN_MS ? ms : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -88,10 +117,12 @@ export function phaseOf(job: Job, iteration: number, total: number | null): Phas
  */
 export function nextRun(job: Job, cursor: Pick<Cursor, 'iteration'> = { iteration: 0 }, total = totalRuns(job)): Schedule {
   const { iteration } = cursor;
-  const done = total !== null && iteration >= total;
+  const at = total !== null && iteration >= total ? Number.POSITIVE_INFINITY : runTimeMs(job, iteration);
+  // A run past the representable range does not exist, so a job without an end finishes there too.
+  const done = at > LAST_RUN_MS;
   return {
     iteration,
-    runAt: done ? null : toWaitTimestamp(runTimeMs(job, iteration)),
+    runAt: done ? null : toWaitTimestamp(at),
     phase: phaseOf(job, done ? Math.max(0, (total ?? 1) - 1) : iteration, total),
     isLast: !done && total !== null && iteration === total - 1,
     done,
