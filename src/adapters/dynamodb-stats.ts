@@ -1,0 +1,65 @@
+/**
+ * The RunDurations port on DynamoDB: a paged Scan of run items (`sk` beginning with `RUN#`, see
+ * src/adapters/table.ts) that reads only their `durationMs`. `GET /stats` calls it; nothing else does,
+ * so the cost of a scan is paid only when someone asks for statistics.
+ */
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { storeConfig } from '../common/config';
+import type { RunDurations } from '../lib/stats';
+import { documentClient } from './dynamodb';
+import { RUN_SK_PREFIX } from './table';
+
+export interface RunDurationsOptions {
+  /** Stop after this many durations, so a huge table cannot hold the api Lambda past its timeout. */
+  maxItems?: number;
+}
+
+export class DynamoDbRunDurations implements RunDurations {
+  private readonly maxItems: number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: RunDurationsOptions = {},
+  ) {
+    this.maxItems = options.maxItems ?? 100_000;
+  }
+
+  async durations(): Promise<number[]> {
+    const durations: number[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: [
+            // Admits run items only (job items have sk JOB)…
+            'begins_with(#sk, :run)',
+            // …that finished (a STARTED run has no duration yet)…
+            'AND #state <> :started',
+            // …and recorded how long they took.
+            'AND attribute_exists(#durationMs)',
+          ].join(' '),
+          ProjectionExpression: '#durationMs',
+          ExpressionAttributeNames: { '#sk': 'sk', '#state': 'state', '#durationMs': 'durationMs' },
+          ExpressionAttributeValues: { ':run': RUN_SK_PREFIX, ':started': 'STARTED' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const ms = item.durationMs;
+        if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) durations.push(ms);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && durations.length < this.maxItems);
+    return durations.slice(0, this.maxItems);
+  }
+}
+
+let shared: RunDurations | undefined;
+
+/** The container's RunDurations on the configured table. @example await runDurations().durations() */
+export function runDurations(): RunDurations {
+  shared ??= new DynamoDbRunDurations(documentClient(), storeConfig().tableName);
+  return shared;
+}
