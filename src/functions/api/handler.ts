@@ -1,10 +1,30 @@
-/** api Lambda: placeholder until the job store and API land; every route answers 501 in JSON. */
+/**
+ * api Lambda: builds the API's ports once per container from the AWS adapters and hands every event to
+ * the app (app.ts). The local runtime calls `createApi` itself with the same adapters on loopback.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { now } from '../../common/clock';
+import { optionalEnv } from '../../common/config';
+import { jobStore } from '../../adapters/store';
+import { runDurations } from '../../adapters/dynamodb-stats';
+import { executionService } from '../../adapters/sfn';
+import { createApi, type ApiHandler } from './app';
+import { toHttpResponse } from './http';
+
+let app: ApiHandler | undefined;
 
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return {
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NOT_IMPLEMENTED', message: `${event.httpMethod} ${event.path} is not implemented yet` } }),
-  };
+  try {
+    app ??= createApi({
+      store: jobStore(),
+      executions: executionService(),
+      runDurations: runDurations(),
+      now,
+      apiToken: optionalEnv('API_TOKEN'),
+    });
+  } catch (error) {
+    // Missing configuration (TABLE_NAME, STATE_MACHINE_ARN): logged by name, answered as a plain 500.
+    return toHttpResponse(error);
+  }
+  return app(event);
 }

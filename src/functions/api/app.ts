@@ -1,0 +1,310 @@
+/**
+ * The HTTP API as a function of its ports: `createApi(deps)` returns an API Gateway proxy handler. The
+ * Lambda (handler.ts) builds the deps from the AWS adapters; the local runtime builds the same adapters on
+ * loopback endpoints. Nothing here knows which: no SDK, no environment, no `IS_LOCAL`.
+ *
+ * Every request: match a route (404 / 405), check the bearer token on private routes (401), read and
+ * size the body (413, 400), call the domain, and map any error in one place (http.ts).
+ */
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { logger } from '../../common/logger';
+import { JobNotFoundError, ValidationError } from '../../lib/errors';
+import type { ExecutionService } from '../../lib/executions';
+import { JOB_ID_PATTERN } from '../../lib/job';
+import { jobFromBody } from '../../lib/job-input';
+import { nextRun, totalRuns, upcomingRuns } from '../../lib/schedule';
+import { buildStats, type RunDurations } from '../../lib/stats';
+import { isFinalStatus, isKnownStatus } from '../../lib/status';
+import type { JobRecord, JobStore } from '../../lib/store';
+import { MalformedJsonError, PayloadTooLargeError, UnauthorizedError } from './errors';
+import { json, toHttpResponse } from './http';
+import { matchRoute, type RouteKey } from './router';
+import { jobDetailView, jobSummaryView, upcomingView } from './views';
+
+/** The largest body accepted: the Step Functions execution input limit, 256 KB. */
+export const MAX_BODY_BYTES = 262_144;
+/** How long a health probe may take before its dependency counts as down. */
+export const HEALTH_TIMEOUT_MS = 3_000;
+const STOP_CAUSE = 'stopped through the API';
+const PAGE = 100;
+
+export interface ApiDeps {
+  store: JobStore;
+  executions: ExecutionService;
+  runDurations: RunDurations;
+  now: () => Date;
+  /** When set, every route but /health needs `Authorization: Bearer <apiToken>`. */
+  apiToken?: string;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+interface Request {
+  event: APIGatewayProxyEvent;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+}
+
+// ---- request parsing ------------------------------------------------------------------------------------
+
+function invalid(field: string, message: string): ValidationError {
+  return new ValidationError([{ field, message }]);
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() === wanted && values?.[0] !== undefined) return values[0];
+  }
+  return undefined;
+}
+
+/** Compare digests, so neither the token's content nor its length leaks through timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function authorize(event: APIGatewayProxyEvent, apiToken: string | undefined): void {
+  if (apiToken === undefined) return;
+  const authorization = header(event, 'authorization');
+  if (authorization === undefined) throw new UnauthorizedError('this route needs an Authorization: Bearer <token> header');
+  const token = /^Bearer[ \t]+(\S.*)$/i.exec(authorization.trim())?.[1];
+  if (token === undefined || !sameSecret(token, apiToken)) throw new UnauthorizedError('the bearer token is not valid');
+}
+
+/** The body as JSON: base64 decoded when API Gateway says so, at most MAX_BODY_BYTES. */
+function readJsonBody(event: APIGatewayProxyEvent): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(bytes.length, MAX_BODY_BYTES);
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') throw new MalformedJsonError('the body is empty; send a JSON object');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new MalformedJsonError(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A whole-number query parameter in [min, max], or its default when absent. */
+function intParam(query: Request['query'], name: string, range: { min: number; max: number; fallback: number }): number {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return range.fallback;
+  const value = /^[0-9]{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw invalid(name, `must be a whole number from ${range.min} to ${range.max}`);
+  }
+  return value;
+}
+
+/** An opaque cursor as handed out; the store checks what is inside. */
+function cursorParam(query: Request['query'], name: string): string | undefined {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid(name, 'is not a cursor this listing returned; start again without it');
+  return raw;
+}
+
+function jobIdParam(params: Request['params']): string {
+  const id = params.id ?? '';
+  if (!JOB_ID_PATTERN.test(id)) throw invalid('id', 'must be 1-80 characters of A-Z, a-z, 0-9, _ and -');
+  return id;
+}
+
+/** The store names its cursor `cursor`; the client sent it under another name. */
+async function withCursorField<T>(name: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ValidationError && error.field === 'cursor' && name !== 'cursor') {
+      throw new ValidationError(
+        error.issues.map((issue) => (issue.field === 'cursor' ? { ...issue, field: name } : issue)),
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+// ---- helpers over the ports -------------------------------------------------------------------------------
+
+async function allJobs(store: JobStore): Promise<JobRecord[]> {
+  const jobs: JobRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listJobs({ limit: PAGE, cursor });
+    jobs.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return jobs;
+}
+
+async function stopExecutions(executions: ExecutionService, record: JobRecord): Promise<void> {
+  for (const arn of record.executionArns) await executions.stop(arn, STOP_CAUSE);
+}
+
+async function requireJob(store: JobStore, jobId: string): Promise<JobRecord> {
+  const record = await store.getJob(jobId);
+  if (!record) throw new JobNotFoundError(jobId);
+  return record;
+}
+
+interface Probe {
+  reachable: boolean;
+  latencyMs: number;
+}
+
+async function probe(name: string, check: () => Promise<unknown>): Promise<Probe> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+        timer.unref();
+      }),
+    ]);
+    return { reachable: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    logger.warn('health probe failed', { dependency: name, error: error instanceof Error ? error.message : String(error) });
+    return { reachable: false, latencyMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A number in [0, 1) from the crypto source, for generated job ids. */
+function cryptoRandom(): number {
+  return randomInt(2 ** 32) / 2 ** 32;
+}
+
+// ---- routes -----------------------------------------------------------------------------------------------
+
+type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
+
+function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
+  const { store, executions } = deps;
+  return {
+    'GET /health': async () => {
+      const [storeProbe, sfnProbe] = await Promise.all([
+        // Any read proves the table answers; an id no job can have (a space) keeps it a cheap miss.
+        probe('store', () => store.getJob('health check')),
+        probe('stepFunctions', () => executions.ping()),
+      ]);
+      const up = storeProbe.reachable && sfnProbe.reachable;
+      return json(up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: storeProbe, stepFunctions: sfnProbe });
+    },
+
+    'POST /jobs': async ({ event }) => {
+      const body = readJsonBody(event);
+      const now = deps.now();
+      const job = jobFromBody(body, { now, random: cryptoRandom });
+      const input = { job };
+      // Defaults the schema adds make the input a little larger than the body: check what is sent.
+      const inputBytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
+      if (inputBytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(inputBytes, MAX_BODY_BYTES);
+      const total = totalRuns(job);
+      const { outcome, record } = await store.createJob(job, {
+        totalRuns: total,
+        nextRunAt: nextRun(job, { iteration: 0 }, total).runAt,
+        now,
+      });
+      let executionArn = record.executionArns.at(-1) ?? null;
+      // A job written but never started (a crash between the two writes) is started now.
+      if (executionArn === null && !isFinalStatus(record.status)) {
+        ({ executionArn } = await executions.start(job.id, input));
+        await store.recordExecution(job.id, executionArn, now);
+      }
+      return json(outcome === 'created' ? 201 : 200, {
+        jobId: record.jobId,
+        status: record.status,
+        executionArn,
+        nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
+      });
+    },
+
+    'GET /jobs': async ({ query }) => {
+      const rawStatus = query.status?.trim();
+      // Seed 001 writes statuses in lower case (`scheduled`); both spellings mean the same.
+      const status = rawStatus === undefined || rawStatus === '' ? undefined : rawStatus.toUpperCase();
+      if (status !== undefined && !isKnownStatus(status)) {
+        throw invalid('status', 'must be a job status such as SCHEDULED, RUNNING, DAY_3_COMPLETE, COMPLETED, FAILED or CANCELLED');
+      }
+      const limit = intParam(query, 'limit', { min: 1, max: 100, fallback: 20 });
+      const cursor = cursorParam(query, 'cursor');
+      const page = await store.listJobs({ limit, ...(status === undefined ? {} : { status }), ...(cursor === undefined ? {} : { cursor }) });
+      return json(200, { jobs: page.items.map(jobSummaryView), count: page.items.length, cursor: page.cursor ?? null });
+    },
+
+    'DELETE /jobs': async () => {
+      // Listed first, deleted after: deleting while paging would move the pages under the cursor.
+      const jobs = await allJobs(store);
+      let deletedCount = 0;
+      for (const record of jobs) {
+        if (!isFinalStatus(record.status)) await stopExecutions(executions, record);
+        deletedCount += await store.deleteJob(record.jobId);
+      }
+      return json(200, { message: 'All jobs deleted successfully', deletedCount });
+    },
+
+    'GET /jobs/{id}': async ({ params, query }) => {
+      const jobId = jobIdParam(params);
+      const runsLimit = intParam(query, 'runsLimit', { min: 1, max: 100, fallback: 50 });
+      const runsCursor = cursorParam(query, 'runsCursor');
+      const record = await requireJob(store, jobId);
+      const runs = await withCursorField('runsCursor', () =>
+        store.listRuns(jobId, { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) }),
+      );
+      return json(200, jobDetailView(record, runs));
+    },
+
+    'DELETE /jobs/{id}': async ({ params }) => {
+      const jobId = jobIdParam(params);
+      const record = await requireJob(store, jobId);
+      if (isFinalStatus(record.status)) return json(200, { jobId, status: record.status });
+      // Stop first: a job marked CANCELLED whose execution still ran would be a lie on the dashboard.
+      await stopExecutions(executions, record);
+      const cancelled = await store.cancelJob(jobId, STOP_CAUSE, deps.now());
+      return json(200, { jobId, status: cancelled.status });
+    },
+
+    'GET /jobs/{id}/upcoming': async ({ params, query }) => {
+      const jobId = jobIdParam(params);
+      const count = intParam(query, 'count', { min: 1, max: 100, fallback: 10 });
+      const record = await requireJob(store, jobId);
+      const runs = isFinalStatus(record.status) ? [] : upcomingRuns(record.job, record.cursor + 1, count);
+      return json(200, upcomingView(record.job, runs));
+    },
+
+    'GET /stats': async () => {
+      const [jobs, durations] = await Promise.all([allJobs(store), deps.runDurations.durations()]);
+      return json(200, buildStats({ jobs, durations, now: deps.now() }));
+    },
+  };
+}
+
+/**
+ * The API on the given ports.
+ * @example
+ * const api = createApi({ store, executions, runDurations, now: () => new Date() });
+ * await api({ httpMethod: 'GET', path: '/health', … }) // { statusCode: 200, body: '{"status":"ok",…}' }
+ */
+export function createApi(deps: ApiDeps): ApiHandler {
+  const table = routes(deps);
+  return async (event) => {
+    try {
+      const match = matchRoute(event.httpMethod ?? '', event.path ?? '/');
+      if (match.route.private) authorize(event, deps.apiToken);
+      const query: Request['query'] = { ...(event.queryStringParameters ?? {}) };
+      return await table[match.key]({ event, params: match.params, query });
+    } catch (error) {
+      return toHttpResponse(error);
+    }
+  };
+}

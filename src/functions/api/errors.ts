@@ -1,0 +1,39 @@
+/**
+ * Errors of the HTTP layer itself: what a request gets wrong before the domain sees it. Each is turned
+ * into a response by `toHttpResponse` (http.ts), the one place that maps errors to status codes.
+ */
+import { SchedulerError } from '../../lib/errors';
+
+/** No route has this path. */
+export class RouteNotFoundError extends SchedulerError {
+  constructor(readonly path: string) {
+    super(`no route ${path}`);
+  }
+}
+
+/** A route has this path, but not for this method. */
+export class MethodNotAllowedError extends SchedulerError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly allow: readonly string[],
+  ) {
+    super(`${method} is not allowed on ${path}; use ${allow.join(', ')}`);
+  }
+}
+
+/** The body is not JSON at all. */
+export class MalformedJsonError extends SchedulerError {}
+
+/** The body is larger than what a Step Functions execution input may hold. */
+export class PayloadTooLargeError extends SchedulerError {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`the body is ${bytes} bytes; the limit is ${limit} bytes`);
+  }
+}
+
+/** A bearer token is required and the request has none, or a wrong one. */
+export class UnauthorizedError extends SchedulerError {}

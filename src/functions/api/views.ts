@@ -1,0 +1,106 @@
+/**
+ * What the API shows of stored records: the job view (seed 000's task status, with progress and steps),
+ * the list entry, and upcoming runs in the job's own time zone. Pure mapping, no I/O.
+ */
+import { formatISO } from 'date-fns';
+import { TZDate } from '@date-fns/tz';
+import type { Job, Phase, Schedule } from '../../lib/job';
+import type { JobRecord, RunRecord } from '../../lib/store';
+import { isFinalStatus } from '../../lib/status';
+
+export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Webhook' | 'Message';
+
+/** Seed 000's step names for workflow phases; an action job's step is named after its action. */
+export function stepAction(phase: Phase, job: Job): StepAction {
+  switch (phase) {
+    case 'collection':
+      return 'Data Collection';
+    case 'processing':
+      return 'Batch Processing';
+    case 'report':
+      return 'Report Generation';
+    case 'action':
+      return job.action?.type === 'message' ? 'Message' : 'Webhook';
+  }
+}
+
+export function stepView(run: RunRecord, job: Job) {
+  return {
+    day: run.iteration + 1,
+    iteration: run.iteration,
+    phase: run.phase,
+    action: stepAction(run.phase, job),
+    state: run.state,
+    result: run.result ?? null,
+    error: run.error ?? null,
+    plannedAt: run.plannedAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    durationMs: run.durationMs ?? null,
+    attempts: run.attempts,
+  };
+}
+
+function progressView(record: JobRecord) {
+  const { progress } = record;
+  return {
+    percentage: progress.percentage,
+    completedRuns: progress.completedRuns,
+    failedRuns: progress.failedRuns,
+    totalRuns: progress.totalRuns,
+    completedDays: progress.completedDays ?? null,
+    totalDays: progress.totalDays ?? null,
+  };
+}
+
+/** The entry of a job in `GET /jobs`: everything but its runs. */
+export function jobSummaryView(record: JobRecord) {
+  return {
+    jobId: record.jobId,
+    status: record.status,
+    job: record.job,
+    currentDay: record.progress.currentDay ?? null,
+    progress: progressView(record),
+    nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    finishedAt: record.finishedAt ?? null,
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+  };
+}
+
+/** `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions and the final report. */
+export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }) {
+  const summary = jobSummaryView(record);
+  return {
+    ...summary,
+    progress: { ...summary.progress, steps: runs.items.map((run) => stepView(run, record.job)) },
+    executions: record.executionArns,
+    ...(record.finalReport === undefined ? {} : { finalReport: record.finalReport }),
+    ...(runs.cursor === undefined ? {} : { runsCursor: runs.cursor }),
+  };
+}
+
+/**
+ * An instant as ISO-8601 with the offset the zone has at that instant.
+ * @example localIso('2024-12-04T10:00:00Z', 'Europe/Berlin') // '2024-12-04T11:00:00+01:00'
+ */
+export function localIso(instant: string, timeZone: string): string {
+  return formatISO(new TZDate(Date.parse(instant), timeZone));
+}
+
+/** `GET /jobs/{id}/upcoming`. */
+export function upcomingView(job: Job, runs: readonly Schedule[]) {
+  return {
+    jobId: job.id,
+    timeZone: job.timeZone,
+    runs: runs
+      .filter((run): run is Schedule & { runAt: string } => run.runAt !== null)
+      .map((run) => ({
+        iteration: run.iteration,
+        runAt: run.runAt,
+        localTime: localIso(run.runAt, job.timeZone),
+        phase: run.phase,
+      })),
+  };
+}

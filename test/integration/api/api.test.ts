@@ -1,0 +1,599 @@
+/**
+ * Every route of the api against dynalite and the real DynamoDbJobStore; Step Functions is a recording
+ * ExecutionService (harness.ts). Runs are written through the store's beginRun / finishRun / failRun, as
+ * the task Lambda writes them.
+ */
+import { createServer } from 'node:net';
+import { createDocumentClient } from '../../../src/adapters/dynamodb';
+import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
+import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createApi } from '../../../src/functions/api/app';
+import { JobSchema, type Job, type JobInput, type Phase } from '../../../src/lib/job';
+import type { JsonObject } from '../../../src/lib/json';
+import { nextRun, totalRuns } from '../../../src/lib/schedule';
+import { statusAfterRun } from '../../../src/lib/status';
+import { apiEvent, RecordingExecutions, startApi, STATE_MACHINE_ARN, type ApiUnderTest } from './harness';
+
+const T0 = 1733306400000; // 2024-12-04T10:00:00Z
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let t: ApiUnderTest;
+
+beforeAll(async () => {
+  t = await startApi();
+});
+
+afterAll(async () => {
+  await t.stop();
+});
+
+beforeEach(async () => {
+  // Each test starts from an empty table, an idle Step Functions and the clock at T0.
+  for (const item of await t.items()) {
+    if (item.sk === 'JOB') await t.store.deleteJob(String(item.jobId));
+  }
+  t.executions.reset();
+  t.clock.now = new Date(T0);
+});
+
+function job(overrides: Partial<JobInput> = {}): JobInput {
+  return {
+    id: 'daily-report',
+    startDateTime: '2024-12-05T10:00:00Z',
+    endDateTime: '2024-12-07T10:00:00Z',
+    frequency: { days: 1 },
+    config: { reportType: 'weekly', dataSource: 'sample:analytics' },
+    ...overrides,
+  };
+}
+
+/** Write a job item the way POST /jobs does, without the api (a test's setup). */
+async function storeJob(input: JobInput): Promise<Job> {
+  const parsed = JobSchema.parse(input);
+  const total = totalRuns(parsed);
+  await t.store.createJob(parsed, { totalRuns: total, nextRunAt: nextRun(parsed, { iteration: 0 }, total).runAt, now: new Date(T0) });
+  return parsed;
+}
+
+/** Run one run through the store as the task Lambda does: begin at `startMs`, succeed `durationMs` later. */
+async function succeedRun(
+  parsed: Job,
+  iteration: number,
+  phase: Phase,
+  at: { startMs: number; durationMs: number },
+  extra: { result?: JsonObject; finalReport?: JsonObject } = {},
+): Promise<void> {
+  const total = totalRuns(parsed);
+  await t.store.beginRun({
+    job: parsed,
+    iteration,
+    phase,
+    plannedAt: nextRun(parsed, { iteration }, total).runAt!,
+    totalRuns: total,
+    now: new Date(at.startMs),
+  });
+  await t.store.finishRun({
+    jobId: parsed.id,
+    iteration,
+    result: extra.result ?? { ok: true },
+    statusAfter: statusAfterRun(phase, iteration),
+    nextRunAt: nextRun(parsed, { iteration: iteration + 1 }, total).runAt,
+    ...(extra.finalReport ? { finalReport: extra.finalReport } : {}),
+    now: new Date(at.startMs + at.durationMs),
+  });
+}
+
+/** A three-day workflow run to the end: collection, processing, report, then COMPLETED. */
+async function finishedWorkflow(id = 'weekly'): Promise<Job> {
+  const parsed = await storeJob(job({ id }));
+  await succeedRun(parsed, 0, 'collection', { startMs: T0 + DAY, durationMs: 100 }, { result: { records: 7543 } });
+  await succeedRun(parsed, 1, 'processing', { startMs: T0 + 2 * DAY, durationMs: 200 }, { result: { recordsProcessed: 7543, errors: 38 } });
+  await succeedRun(parsed, 2, 'report', { startMs: T0 + 3 * DAY, durationMs: 300 }, {
+    result: { reportGenerated: true },
+    finalReport: { jobId: id, summary: { totalDays: 3, successRate: '99.50%' } },
+  });
+  await t.store.completeJob(id, new Date(T0 + 3 * DAY + 1000));
+  return parsed;
+}
+
+describe('POST /jobs', () => {
+  it('writes the job, starts its execution named after it with { job }, and records the execution', async () => {
+    const body = job();
+
+    const reply = await t.call('POST', '/jobs', { body });
+
+    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:step-scheduler-test-scheduler:daily-report`;
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual({ jobId: 'daily-report', status: 'INITIALIZED', executionArn, nextRunAt: '2024-12-05T10:00:00Z' });
+    expect(t.executions.started).toEqual([{ name: 'daily-report', input: { job: JobSchema.parse(body) } }]);
+    const stored = await t.store.getJob('daily-report');
+    expect(stored?.executionArns).toEqual([executionArn]);
+  });
+
+  it('answers a repeated body with the same job, 201 then 200, and starts one execution', async () => {
+    const first = await t.call('POST', '/jobs', { body: job() });
+
+    const second = await t.call('POST', '/jobs', { body: job() });
+
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(t.executions.started).toHaveLength(1);
+  });
+
+  it('refuses a different body under an existing id with 409 naming id, and starts nothing more', async () => {
+    await t.call('POST', '/jobs', { body: job() });
+
+    const reply = await t.call('POST', '/jobs', { body: job({ endDateTime: '2024-12-08T10:00:00Z' }) });
+
+    expect(reply.status).toBe(409);
+    expect(reply.body.error).toMatchObject({ code: 'JOB_CONFLICT', field: 'id' });
+    expect(t.executions.started).toHaveLength(1);
+    expect((await t.store.getJob('daily-report'))?.job.endDateTime).toBe('2024-12-07T10:00:00Z');
+  });
+
+  it('starts a job that was written but never started (a crash between the two writes)', async () => {
+    await storeJob(job());
+
+    const reply = await t.call('POST', '/jobs', { body: job() });
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.executionArn).toMatch(/:execution:step-scheduler-test-scheduler:daily-report$/);
+    expect(t.executions.started.map((s) => s.name)).toEqual(['daily-report']);
+    expect((await t.store.getJob('daily-report'))?.executionArns).toHaveLength(1);
+  });
+
+  it('takes seed 000’s { config } body as a 7-day daily report workflow from now', async () => {
+    t.clock.now = new Date(T0 + 250); // 2024-12-04T10:00:00.250Z
+
+    const reply = await t.call('POST', '/jobs', {
+      body: { config: { reportType: 'weekly', dataSource: 'analytics', notifyEmail: 'admin@example.com' } },
+    });
+
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ status: 'INITIALIZED', nextRunAt: '2024-12-04T10:00:01Z' });
+    expect(reply.body.jobId).toMatch(/^TASK-1733306400250-[a-z0-9]{4}$/);
+    const view = await t.call('GET', `/jobs/${reply.body.jobId}`);
+    expect(view.body.job).toMatchObject({
+      startDateTime: '2024-12-04T10:00:01.000Z',
+      endDateTime: '2024-12-10T10:00:01.000Z',
+      frequency: { days: 1 },
+      config: { reportType: 'weekly', dataSource: 'analytics', notifyEmail: 'admin@example.com' },
+    });
+    expect(view.body.progress).toMatchObject({ totalRuns: 7, totalDays: 7, completedDays: 0, percentage: 0 });
+  });
+
+  it('gives every seed-000 body a job of its own', async () => {
+    const first = await t.call('POST', '/jobs', { body: { config: {} } });
+
+    const second = await t.call('POST', '/jobs', { body: { config: {} } });
+
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.jobId).not.toBe(first.body.jobId);
+  });
+
+  it('takes seed 001’s { action, payload, run_at, recurrence } body as an action job', async () => {
+    const reply = await t.call('POST', '/jobs', {
+      body: {
+        action: 'webhook',
+        payload: { url: 'https://example.com/notify', data: { message: 'Hello, this is your scheduled task!' } },
+        run_at: '2024-12-10T15:00:00Z',
+        recurrence: 'weekly',
+      },
+    });
+
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ status: 'SCHEDULED', nextRunAt: '2024-12-10T15:00:00Z' });
+    const view = await t.call('GET', `/jobs/${reply.body.jobId}`);
+    expect(view.body.job).toMatchObject({
+      startDateTime: '2024-12-10T15:00:00Z',
+      frequency: { weeks: 1 },
+      action: { type: 'webhook', url: 'https://example.com/notify', method: 'POST', body: { message: 'Hello, this is your scheduled task!' } },
+    });
+    expect(view.body.progress.totalRuns).toBeNull();
+  });
+
+  it('reads a base64-encoded body', async () => {
+    const reply = await t.call('POST', '/jobs', { body: job(), base64: true });
+
+    expect(reply.status).toBe(201);
+    expect(reply.body.jobId).toBe('daily-report');
+  });
+
+  it('answers 500 "internal error" without internals when Step Functions fails, and a retry then starts it', async () => {
+    t.executions.down = true;
+
+    const failed = await t.call('POST', '/jobs', { body: job() });
+    t.executions.down = false;
+    const retried = await t.call('POST', '/jobs', { body: job() });
+
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    expect(retried.status).toBe(200);
+    expect(t.executions.started).toHaveLength(1);
+  });
+});
+
+describe('GET /jobs', () => {
+  it('pages through jobs with limit and cursor, none repeated, none missing', async () => {
+    for (let i = 1; i <= 5; i++) await storeJob(job({ id: `job-${i}` }));
+
+    const first = await t.call('GET', '/jobs?limit=2');
+    const second = await t.call('GET', `/jobs?limit=2&cursor=${first.body.cursor}`);
+    const third = await t.call('GET', `/jobs?limit=2&cursor=${second.body.cursor}`);
+
+    expect([first.body.count, second.body.count, third.body.count]).toEqual([2, 2, 1]);
+    expect(third.body.cursor).toBeNull();
+    const ids = [...first.body.jobs, ...second.body.jobs, ...third.body.jobs].map((j: { jobId: string }) => j.jobId);
+    expect(new Set(ids)).toEqual(new Set(['job-1', 'job-2', 'job-3', 'job-4', 'job-5']));
+  });
+
+  it('lists 20 jobs when no limit is given', async () => {
+    for (let i = 1; i <= 21; i++) await storeJob(job({ id: `job-${i}` }));
+
+    const reply = await t.call('GET', '/jobs');
+
+    expect(reply.body.count).toBe(20);
+    expect(typeof reply.body.cursor).toBe('string');
+  });
+
+  it('filters by status on the index, in either case', async () => {
+    await storeJob(job({ id: 'kept' }));
+    await storeJob(job({ id: 'stopped' }));
+    await t.call('DELETE', '/jobs/stopped');
+
+    const cancelled = await t.call('GET', '/jobs?status=CANCELLED');
+    const initialized = await t.call('GET', '/jobs?status=initialized');
+
+    expect(cancelled.body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['stopped']);
+    expect(initialized.body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['kept']);
+    expect(cancelled.body.jobs[0]).toMatchObject({ status: 'CANCELLED', nextRunAt: null });
+  });
+
+  it('shows each job with its progress but not its runs', async () => {
+    await finishedWorkflow();
+
+    const reply = await t.call('GET', '/jobs');
+
+    expect(reply.body.jobs[0]).toMatchObject({ jobId: 'weekly', status: 'COMPLETED', currentDay: 3, progress: { percentage: 100, completedRuns: 3 } });
+    expect(reply.body.jobs[0].progress.steps).toBeUndefined();
+  });
+});
+
+describe('GET /jobs/{id}', () => {
+  it('shows a finished workflow: status, progress with steps, executions, final report', async () => {
+    await finishedWorkflow();
+
+    const reply = await t.call('GET', '/jobs/weekly');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      jobId: 'weekly',
+      status: 'COMPLETED',
+      currentDay: 3,
+      nextRunAt: null,
+      createdAt: '2024-12-04T10:00:00.000Z',
+      finishedAt: '2024-12-07T10:00:01.000Z',
+      executions: [],
+      finalReport: { jobId: 'weekly', summary: { totalDays: 3, successRate: '99.50%' } },
+      progress: { percentage: 100, completedRuns: 3, failedRuns: 0, totalRuns: 3, completedDays: 3, totalDays: 3 },
+    });
+    expect(reply.body.progress.steps.map((s: { action: string }) => s.action)).toEqual(['Data Collection', 'Batch Processing', 'Report Generation']);
+    expect(reply.body.progress.steps[1]).toEqual({
+      day: 2,
+      iteration: 1,
+      phase: 'processing',
+      action: 'Batch Processing',
+      state: 'SUCCEEDED',
+      result: { recordsProcessed: 7543, errors: 38 },
+      error: null,
+      plannedAt: '2024-12-06T10:00:00Z',
+      startedAt: '2024-12-06T10:00:00.000Z',
+      finishedAt: '2024-12-06T10:00:00.200Z',
+      durationMs: 200,
+      attempts: 1,
+    });
+    expect(reply.body.runsCursor).toBeUndefined();
+  });
+
+  it('pages the steps with runsLimit and runsCursor', async () => {
+    await finishedWorkflow();
+
+    const first = await t.call('GET', '/jobs/weekly?runsLimit=2');
+    const second = await t.call('GET', `/jobs/weekly?runsLimit=2&runsCursor=${first.body.runsCursor}`);
+
+    expect(first.body.progress.steps.map((s: { iteration: number }) => s.iteration)).toEqual([0, 1]);
+    expect(typeof first.body.runsCursor).toBe('string');
+    expect(second.body.progress.steps.map((s: { iteration: number }) => s.iteration)).toEqual([2]);
+    expect(second.body.runsCursor).toBeUndefined();
+  });
+
+  it('names runsCursor when a runs cursor is not one it handed out', async () => {
+    await finishedWorkflow();
+    const foreign = Buffer.from(JSON.stringify({ pk: 'JOB#other', sk: 'RUN#0000000001' })).toString('base64url');
+
+    const reply = await t.call('GET', `/jobs/weekly?runsCursor=${foreign}`);
+
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toMatchObject({ code: 'VALIDATION_ERROR', field: 'runsCursor' });
+  });
+
+  it('shows a failed run of an action job with its error, the job going on', async () => {
+    const parsed = await storeJob(job({ id: 'hook', endDateTime: undefined, config: undefined, action: { type: 'webhook', url: 'https://example.com/x' } }));
+    await t.store.beginRun({ job: parsed, iteration: 0, phase: 'action', plannedAt: '2024-12-05T10:00:00Z', totalRuns: null, now: new Date(T0 + DAY) });
+    await t.store.failRun({
+      jobId: 'hook',
+      iteration: 0,
+      phase: 'action',
+      plannedAt: '2024-12-05T10:00:00Z',
+      error: { name: 'PermanentError', message: 'webhook answered 404' },
+      policy: 'continue',
+      nextRunAt: '2024-12-06T10:00:00Z',
+      now: new Date(T0 + DAY + 50),
+    });
+
+    const reply = await t.call('GET', '/jobs/hook');
+
+    expect(reply.body).toMatchObject({ status: 'SCHEDULED', currentDay: null, nextRunAt: '2024-12-06T10:00:00Z' });
+    expect(reply.body.progress).toMatchObject({ failedRuns: 1, completedRuns: 0, totalRuns: null, completedDays: null });
+    expect(reply.body.progress.steps[0]).toMatchObject({
+      action: 'Webhook',
+      state: 'FAILED',
+      error: { name: 'PermanentError', message: 'webhook answered 404' },
+      durationMs: 50,
+    });
+    expect(reply.body.finalReport).toBeUndefined();
+  });
+
+  it('answers 404 in JSON for a job that does not exist', async () => {
+    const reply = await t.call('GET', '/jobs/nope');
+
+    expect(reply.status).toBe(404);
+    expect(reply.body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(reply.headers['content-type']).toMatch(/application\/json/);
+  });
+});
+
+describe('GET /jobs/{id}/upcoming', () => {
+  it('lists the next runs in UTC and in the job’s zone, across a DST change', async () => {
+    // 09:00 in Berlin every day; clocks go forward on 2025-03-30.
+    await storeJob({
+      id: 'berlin',
+      startDateTime: '2025-03-28T09:00:00+01:00',
+      frequency: { days: 1 },
+      timeZone: 'Europe/Berlin',
+      action: { type: 'message', text: 'good morning' },
+    });
+
+    const reply = await t.call('GET', '/jobs/berlin/upcoming?count=4');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      jobId: 'berlin',
+      timeZone: 'Europe/Berlin',
+      runs: [
+        { iteration: 0, runAt: '2025-03-28T08:00:00Z', localTime: '2025-03-28T09:00:00+01:00', phase: 'action' },
+        { iteration: 1, runAt: '2025-03-29T08:00:00Z', localTime: '2025-03-29T09:00:00+01:00', phase: 'action' },
+        { iteration: 2, runAt: '2025-03-30T07:00:00Z', localTime: '2025-03-30T09:00:00+02:00', phase: 'action' },
+        { iteration: 3, runAt: '2025-03-31T07:00:00Z', localTime: '2025-03-31T09:00:00+02:00', phase: 'action' },
+      ],
+    });
+  });
+
+  it('starts after the last finished run and stops at the job’s end; 10 by default', async () => {
+    const parsed = await storeJob(job());
+    await succeedRun(parsed, 0, 'collection', { startMs: T0 + DAY, durationMs: 10 });
+
+    const reply = await t.call('GET', '/jobs/daily-report/upcoming');
+
+    expect(reply.body.runs).toEqual([
+      { iteration: 1, runAt: '2024-12-06T10:00:00Z', localTime: '2024-12-06T10:00:00Z', phase: 'processing' },
+      { iteration: 2, runAt: '2024-12-07T10:00:00Z', localTime: '2024-12-07T10:00:00Z', phase: 'report' },
+    ]);
+  });
+
+  it('lists nothing for a job that is over', async () => {
+    await finishedWorkflow();
+
+    const reply = await t.call('GET', '/jobs/weekly/upcoming');
+
+    expect(reply.body).toEqual({ jobId: 'weekly', timeZone: 'UTC', runs: [] });
+  });
+
+  it('answers 404 for a job that does not exist', async () => {
+    expect((await t.call('GET', '/jobs/nope/upcoming')).status).toBe(404);
+  });
+});
+
+describe('DELETE /jobs/{id}', () => {
+  it('stops the job’s execution, marks it CANCELLED and keeps its runs', async () => {
+    await t.call('POST', '/jobs', { body: job() });
+    const parsed = JobSchema.parse(job());
+    await succeedRun(parsed, 0, 'collection', { startMs: T0 + DAY, durationMs: 10 });
+    t.clock.now = new Date(T0 + DAY + HOUR);
+
+    const reply = await t.call('DELETE', '/jobs/daily-report');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ jobId: 'daily-report', status: 'CANCELLED' });
+    expect(t.executions.stopped).toEqual([
+      { executionArn: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:daily-report`, cause: 'stopped through the API' },
+    ]);
+    const view = await t.call('GET', '/jobs/daily-report');
+    expect(view.body).toMatchObject({ status: 'CANCELLED', nextRunAt: null, finishedAt: '2024-12-05T11:00:00.000Z' });
+    expect(view.body.progress.steps).toHaveLength(1);
+    expect((await t.call('GET', '/jobs/daily-report/upcoming')).body.runs).toEqual([]);
+  });
+
+  it('leaves a job that is over as it is, with 200 and its status', async () => {
+    await finishedWorkflow();
+
+    const reply = await t.call('DELETE', '/jobs/weekly');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ jobId: 'weekly', status: 'COMPLETED' });
+    expect(t.executions.stopped).toEqual([]);
+  });
+
+  it('answers 404 for a job that does not exist', async () => {
+    expect((await t.call('DELETE', '/jobs/nope')).status).toBe(404);
+  });
+});
+
+describe('DELETE /jobs', () => {
+  it('stops every running job and deletes all jobs with their runs', async () => {
+    await t.call('POST', '/jobs', { body: job({ id: 'a' }) });
+    await t.call('POST', '/jobs', { body: job({ id: 'b' }) });
+    await finishedWorkflow('done');
+
+    const reply = await t.call('DELETE', '/jobs');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ message: 'All jobs deleted successfully', deletedCount: 3 });
+    expect(t.executions.stopped.map((s) => s.executionArn.split(':').at(-1)).sort()).toEqual(['a', 'b']);
+    expect(await t.items()).toEqual([]);
+  });
+
+  it('deletes nothing from an empty table', async () => {
+    const reply = await t.call('DELETE', '/jobs');
+
+    expect(reply.body).toEqual({ message: 'All jobs deleted successfully', deletedCount: 0 });
+  });
+});
+
+describe('GET /stats', () => {
+  it('counts jobs and runs, takes duration percentiles from the runs and prices the work', async () => {
+    // A workflow done in 100 + 200 + 300 ms.
+    await t.call('POST', '/jobs', { body: job({ id: 'weekly' }) });
+    const workflow = JobSchema.parse(job({ id: 'weekly' }));
+    await succeedRun(workflow, 0, 'collection', { startMs: T0 + DAY, durationMs: 100 });
+    await succeedRun(workflow, 1, 'processing', { startMs: T0 + 2 * DAY, durationMs: 200 });
+    await succeedRun(workflow, 2, 'report', { startMs: T0 + 3 * DAY, durationMs: 300 });
+    await t.store.completeJob('weekly', new Date(T0 + 3 * DAY + 1000));
+    // An action job: run 0 retried once then took 400 ms, run 1 failed after 50 ms.
+    const hookBody = job({ id: 'hook', endDateTime: undefined, config: undefined, action: { type: 'webhook', url: 'https://example.com/x' } });
+    await t.call('POST', '/jobs', { body: hookBody });
+    const hook = JobSchema.parse(hookBody);
+    const plannedAt = '2024-12-05T10:00:00Z';
+    await t.store.beginRun({ job: hook, iteration: 0, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + DAY) });
+    await succeedRun(hook, 0, 'action', { startMs: T0 + DAY + 5000, durationMs: 400 });
+    await t.store.beginRun({ job: hook, iteration: 1, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + 2 * DAY) });
+    await t.store.failRun({
+      jobId: 'hook',
+      iteration: 1,
+      phase: 'action',
+      plannedAt,
+      error: { name: 'TransientError', message: 'timeout' },
+      policy: 'continue',
+      nextRunAt: '2024-12-07T10:00:00Z',
+      now: new Date(T0 + 2 * DAY + 50),
+    });
+    // A job that has not run yet.
+    await t.call('POST', '/jobs', { body: job({ id: 'later' }) });
+    t.clock.now = new Date(T0 + DAY); // one day after the first job was created
+
+    const reply = await t.call('GET', '/stats');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.jobs).toEqual({ total: 3, byStatus: { COMPLETED: 1, SCHEDULED: 1, INITIALIZED: 1 } });
+    expect(reply.body.runs).toEqual({ total: 5, completed: 4, failed: 1, retried: 1 });
+    // durations 50, 100, 200, 300, 400: nearest rank 3 of 5 and 5 of 5
+    expect(reply.body.durations).toEqual({ samples: 5, p50Ms: 200, p95Ms: 400, meanMs: 210, maxMs: 400 });
+    const { stepFunctions, polling } = reply.body.cost;
+    expect(stepFunctions.stateTransitions).toBe(4 * 5 + 2 * 1 + 1 + 5 * 3); // 38
+    expect(stepFunctions.lambdaInvocations).toBe(2 * 5 + 1 + 1 + 2 * 3); // 18
+    // 0.25 GB × (1,000 ms of successful runs + 50 ms × 13 other invocations)
+    expect(stepFunctions.lambdaGbSeconds).toBeCloseTo(0.4125, 6);
+    expect(polling).toMatchObject({ days: 1, invocations: 1440 });
+    expect(reply.body.cost.prices.note).toBe('prices as published for us-east-1, read 2026-11; check before relying on them');
+  });
+
+  it('answers with zeros and no percentiles on an empty table', async () => {
+    const reply = await t.call('GET', '/stats');
+
+    expect(reply.body.jobs).toEqual({ total: 0, byStatus: {} });
+    expect(reply.body.durations).toMatchObject({ samples: 0, p50Ms: null, p95Ms: null });
+    expect(reply.body.cost.stepFunctions.usd.total).toBe(0);
+  });
+});
+
+describe('GET /health', () => {
+  it('answers 200 with both dependencies reachable', async () => {
+    const reply = await t.call('GET', '/health');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      status: 'ok',
+      store: { reachable: true, latencyMs: expect.any(Number) },
+      stepFunctions: { reachable: true, latencyMs: expect.any(Number) },
+    });
+  });
+
+  it('answers 503 with the same shape when Step Functions is down', async () => {
+    t.executions.down = true;
+
+    const reply = await t.call('GET', '/health');
+
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({ status: 'unavailable', store: { reachable: true }, stepFunctions: { reachable: false } });
+  });
+
+  it('answers 503 when the store is a closed port', async () => {
+    const port = await closedPort();
+    const client = createDocumentClient({ tableName: 'jobs', endpoint: `http://127.0.0.1:${port}` });
+    const api = createApi({
+      store: new DynamoDbJobStore(client, 'jobs'),
+      executions: new RecordingExecutions(),
+      runDurations: new DynamoDbRunDurations(client, 'jobs'),
+      now: () => new Date(T0),
+      apiToken: 'secret',
+    });
+
+    const result = await api(apiEvent('GET', '/health'));
+    client.destroy();
+
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body)).toMatchObject({ status: 'unavailable', store: { reachable: false }, stepFunctions: { reachable: true } });
+  });
+});
+
+describe('the bearer token', () => {
+  let secured: ApiUnderTest;
+
+  beforeAll(async () => {
+    secured = await startApi({ apiToken: 'let-me-in' });
+  });
+
+  afterAll(async () => {
+    await secured.stop();
+  });
+
+  it('is required on every route but /health when API_TOKEN is set', async () => {
+    const missing = await secured.call('GET', '/jobs');
+    const wrong = await secured.call('GET', '/jobs', { headers: { Authorization: 'Bearer let-me-out' } });
+    const right = await secured.call('GET', '/jobs', { headers: { Authorization: 'Bearer let-me-in' } });
+    const health = await secured.call('GET', '/health');
+
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer');
+    expect(wrong.status).toBe(401);
+    expect(right.status).toBe(200);
+    expect(health.status).toBe(200);
+  });
+
+  it('is read from the header in any case and the scheme in any case', async () => {
+    const reply = await secured.call('POST', '/jobs', { body: job(), headers: { authorization: 'bearer let-me-in' } });
+
+    expect(reply.status).toBe(201);
+  });
+});
+
+/** A port nothing listens on: bind one, then close it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,134 @@
+/**
+ * The api under test: `createApi` on the real DynamoDbJobStore and run-durations scan against dynalite,
+ * with a recording ExecutionService on the Step Functions side (the one boundary these tests fake; the
+ * local-runtime tests run it for real). Requests are API Gateway proxy events, as on AWS.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../../src/adapters/dynamodb';
+import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
+import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createApi, type ApiHandler } from '../../../src/functions/api/app';
+import { executionArnFor, type ExecutionService } from '../../../src/lib/executions';
+import type { JsonValue } from '../../../src/lib/json';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+
+export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:step-scheduler-test-scheduler';
+
+/** Records what the api asks of Step Functions; `down` makes every call fail as an unreachable service would. */
+export class RecordingExecutions implements ExecutionService {
+  readonly started: Array<{ name: string; input: JsonValue }> = [];
+  readonly stopped: Array<{ executionArn: string; cause: string }> = [];
+  down = false;
+
+  async start(name: string, input: JsonValue): Promise<{ executionArn: string }> {
+    if (this.down) throw new Error('connect ECONNREFUSED (test: Step Functions is down)');
+    this.started.push({ name, input });
+    return { executionArn: executionArnFor(STATE_MACHINE_ARN, name) };
+  }
+
+  async stop(executionArn: string, cause: string): Promise<void> {
+    if (this.down) throw new Error('connect ECONNREFUSED (test: Step Functions is down)');
+    this.stopped.push({ executionArn, cause });
+  }
+
+  async ping(): Promise<void> {
+    if (this.down) throw new Error('connect ECONNREFUSED (test: Step Functions is down)');
+  }
+
+  reset(): void {
+    this.started.length = 0;
+    this.stopped.length = 0;
+    this.down = false;
+  }
+}
+
+export interface RequestOptions {
+  /** An object is sent as JSON; a string is sent as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  base64?: boolean;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a parsed JSON response under test
+}
+
+/** An API Gateway (REST, proxy) event; a `?query` on the path becomes queryStringParameters. */
+export function apiEvent(method: string, pathAndQuery: string, options: RequestOptions = {}): APIGatewayProxyEvent {
+  const [path = '/', search] = pathAndQuery.split('?', 2);
+  const query = search === undefined ? null : Object.fromEntries(new URLSearchParams(search));
+  let body: string | null = null;
+  if (options.body !== undefined) body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  if (body !== null && options.base64) body = Buffer.from(body, 'utf8').toString('base64');
+  const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
+  return {
+    httpMethod: method,
+    path,
+    resource: path,
+    headers,
+    multiValueHeaders: {},
+    queryStringParameters: query,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {} as APIGatewayProxyEvent['requestContext'],
+    body,
+    isBase64Encoded: options.base64 === true,
+  };
+}
+
+export interface ApiUnderTest {
+  db: LocalDynamo;
+  store: DynamoDbJobStore;
+  executions: RecordingExecutions;
+  api: ApiHandler;
+  /** The api's clock; tests move it. */
+  clock: { now: Date };
+  call(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  /** Every item in the table (jobs and runs). */
+  items(): Promise<Array<Record<string, unknown>>>;
+  stop(): Promise<void>;
+}
+
+export async function startApi(options: { apiToken?: string; now?: Date } = {}): Promise<ApiUnderTest> {
+  const db = await startDynalite();
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const store = new DynamoDbJobStore(client, db.tableName);
+  const executions = new RecordingExecutions();
+  const clock = { now: options.now ?? new Date(1733306400000) }; // 2024-12-04T10:00:00Z
+  const api = createApi({
+    store,
+    executions,
+    runDurations: new DynamoDbRunDurations(client, db.tableName),
+    now: () => clock.now,
+    ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
+  });
+  return {
+    db,
+    store,
+    executions,
+    api,
+    clock,
+    async call(method, path, requestOptions) {
+      const result = await api(apiEvent(method, path, requestOptions));
+      return { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+    },
+    async items() {
+      const items: Array<Record<string, unknown>> = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: db.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return items;
+    },
+    async stop() {
+      client.destroy();
+      await db.stop();
+    },
+  };
+}
