@@ -20,6 +20,21 @@ function statesArn(kind: 'stateMachine' | 'execution', suffix = '') {
 }
 const stateMachineArn = statesArn('stateMachine');
 const executionsArn = statesArn('execution', ':*');
+/**
+ * `sls invoke local` resolves environment values itself and knows only plain strings (a Ref would need
+ * CloudFormation, i.e. AWS). When invoking locally the functions therefore take the local runtime's
+ * endpoints (its defaults, or the shell's TABLE_NAME / DYNAMODB_ENDPOINT / SFN_ENDPOINT).
+ */
+const invokingLocally = process.argv.includes('invoke') && process.argv.includes('local');
+const localEnvironment = {
+  TABLE_NAME: '${env:TABLE_NAME, "step-scheduler-jobs"}',
+  DYNAMODB_ENDPOINT: '${env:DYNAMODB_ENDPOINT, "http://127.0.0.1:8000"}',
+  SFN_ENDPOINT: '${env:SFN_ENDPOINT, "http://127.0.0.1:8083"}',
+  STATE_MACHINE_ARN: '${env:STATE_MACHINE_ARN, "arn:aws:states:us-east-1:000000000000:stateMachine:step-scheduler-local-scheduler"}',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_SERVICE_NAME: 'step-scheduler',
+};
+
 const tableArn = { 'Fn::GetAtt': ['JobsTable', 'Arn'] };
 const indexArn = { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', '*']] };
 
@@ -46,12 +61,15 @@ const serverlessConfiguration: Configuration = {
     timeout: 30,
     logRetentionInDays: 30,
     apiGateway: { apiKeys: ['${self:service}-${sls:stage}-key'] },
-    environment: {
+    environment: invokingLocally
+      ? localEnvironment
+      : {
       TABLE_NAME: { Ref: 'JobsTable' },
       NOTIFY_TOPIC_ARN: { Ref: 'NotificationsTopic' },
       STATE_MACHINE_ARN: stateMachineArn,
       POWERTOOLS_SERVICE_NAME: 'step-scheduler',
       NODE_OPTIONS: '--enable-source-maps',
+      API_TOKEN: '${env:API_TOKEN, ""}',
     },
     iam: {
       role: {

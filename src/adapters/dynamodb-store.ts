@@ -221,6 +221,10 @@ function isTransient(error: unknown): boolean {
 function translate(error: unknown, operation: string): unknown {
   if (error instanceof SchedulerError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if ((error as { code?: unknown }).code === 'ECONNREFUSED') {
+    // Off AWS this means the local runtime is not running: say what to do, in one line.
+    return new TransientError(`DynamoDB ${operation} failed: nothing answers at the DynamoDB endpoint (${detail}); start the local runtime with \`npm start\` or set DYNAMODB_ENDPOINT`, { cause: error });
+  }
   if (isTransient(error)) return new TransientError(`DynamoDB ${operation} failed, try again: ${detail}`, { cause: error });
   if (isConditionFailure(error)) return new SchedulerError(`DynamoDB ${operation}: unexpected failed condition`, { cause: error });
   return error;

@@ -4,14 +4,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { storeConfig, type StoreConfig } from '../common/config';
+import { clientOptions, storeConfig, type StoreConfig } from '../common/config';
 
 /**
  * A document client for the configured table's endpoint.
  * @example createDocumentClient({ tableName: 'jobs', endpoint: 'http://127.0.0.1:8000' })
  */
 export function createDocumentClient(config: StoreConfig): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(config.endpoint === undefined ? {} : { endpoint: config.endpoint });
+  const client = new DynamoDBClient(clientOptions(config.endpoint));
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       // Optional fields (finishedAt, reason, …) are left off the item rather than rejected.

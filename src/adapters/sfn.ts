@@ -13,7 +13,7 @@ import {
   StopExecutionCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
-import { optionalEnv, requireEnv } from '../common/config';
+import { clientOptions, optionalEnv, requireEnv } from '../common/config';
 import type { JsonValue } from '../lib/json';
 import { executionArnFor, type ExecutionService } from '../lib/executions';
 
@@ -33,7 +33,7 @@ export function sfnConfig(env: NodeJS.ProcessEnv = process.env): SfnConfig {
 
 /** A client for the configured endpoint. @example createSfnClient({ endpoint: 'http://127.0.0.1:8083' }) */
 export function createSfnClient(config: Pick<SfnConfig, 'endpoint'>): SFNClient {
-  return new SFNClient(config.endpoint === undefined ? {} : { endpoint: config.endpoint });
+  return new SFNClient(clientOptions(config.endpoint));
 }
 
 /**

@@ -32,3 +32,18 @@ export interface StoreConfig {
 export function storeConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
   return { tableName: requireEnv('TABLE_NAME', env), endpoint: optionalEnv('DYNAMODB_ENDPOINT', env) };
 }
+
+/**
+ * Client options for an endpoint: none on AWS (the SDK finds region and role itself); for a loopback
+ * endpoint (dynalite, the local SFN endpoint) a region and dummy keys unless the shell has its own, since
+ * the SDK signs every request and the local servers accept any signature.
+ * @example clientOptions('http://127.0.0.1:8000') // { endpoint, region: 'us-east-1', credentials: { … } }
+ */
+export function clientOptions(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
+  if (endpoint === undefined) return {};
+  return {
+    endpoint,
+    region: optionalEnv('AWS_REGION', env) ?? 'us-east-1',
+    ...(optionalEnv('AWS_ACCESS_KEY_ID', env) ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
+}

@@ -114,11 +114,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 }
 
 async function start(options: RuntimeOptions, started: Array<() => Promise<void>>, closeAll: () => Promise<void>): Promise<Runtime> {
-  // The SDK clients sign every request, loopback ones too: give them a region and dummy keys unless the
-  // environment has its own (it never reaches AWS: every endpoint below is on 127.0.0.1).
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   const dataDir = path.resolve(options.dataDir ?? '.data');
   const clock = new WarpClock(options.speed ?? 1);
   setClock(clock);
