@@ -36,3 +36,49 @@ export function statusAfterRun(phase: Phase, iteration: number): JobStatus {
   if (phase === 'report') return 'NOTIFICATION_SENT';
   return `DAY_${iteration + 1}_COMPLETE`;
 }
+
+export interface StatusChange {
+  status: JobStatus;
+  at: string;
+}
+
+/** The parts of a job record and its runs the history is derived from. */
+interface HistorySource {
+  status: JobStatus;
+  createdAt: string;
+  finishedAt?: string;
+  job: Job;
+}
+interface RunSource {
+  iteration: number;
+  phase: Phase;
+  state: string;
+  finishedAt?: string;
+  result?: unknown;
+}
+
+/**
+ * The job's status sequence, derived from its runs rather than stored (so a job of ten thousand runs
+ * keeps a small item): the initial status, seed 000's DAY_N_COMPLETE per finished workflow run,
+ * REPORT_GENERATED and NOTIFICATION_SENT from the report run, then the final status. Action jobs, whose
+ * status only moves between SCHEDULED and RUNNING, show their first and final statuses.
+ * @example statusHistory(sevenDayJob, runs).map((c) => c.status)
+ * // ['INITIALIZED', 'DAY_1_COMPLETE', …, 'DAY_6_COMPLETE', 'REPORT_GENERATED', 'NOTIFICATION_SENT', 'COMPLETED']
+ */
+export function statusHistory(record: HistorySource, runs: readonly RunSource[]): StatusChange[] {
+  const changes: StatusChange[] = [{ status: initialStatus(record.job), at: record.createdAt }];
+  if (!record.job.action) {
+    for (const run of [...runs].sort((a, b) => a.iteration - b.iteration)) {
+      if (run.state !== 'SUCCEEDED' || !run.finishedAt) continue;
+      if (run.phase !== 'report') {
+        changes.push({ status: `DAY_${run.iteration + 1}_COMPLETE`, at: run.finishedAt });
+        continue;
+      }
+      const result = (run.result ?? {}) as { reportGeneratedAt?: string; notificationSentAt?: string };
+      changes.push({ status: 'REPORT_GENERATED', at: result.reportGeneratedAt ?? run.finishedAt });
+      changes.push({ status: 'NOTIFICATION_SENT', at: result.notificationSentAt ?? run.finishedAt });
+    }
+  }
+  if (isFinalStatus(record.status)) changes.push({ status: record.status, at: record.finishedAt ?? changes.at(-1)!.at });
+  return changes;
+}

@@ -56,10 +56,19 @@ export function createReportStep(limits: ReadLimits = DEFAULT_READ_LIMITS): Step
     const channel = config.notifyChannel ?? 'reports';
     const { subject, text } = reportNotification(report);
     const { messageId } = await notifier.publish({ channel, subject, text, email: config.notifyEmail });
+    const notificationSentAt = context.now().toISOString();
     logger.info('report sent', { jobId: job.id, messageId, channel, ...report.summary });
 
     return {
-      result: { reportGenerated: true, notificationId: messageId, channel, ...own, ...report.summary },
+      result: {
+        reportGenerated: true,
+        reportGeneratedAt: report.generatedAt,
+        notificationId: messageId,
+        notificationSentAt,
+        channel,
+        ...own,
+        ...report.summary,
+      },
       finalReport: report,
     };
   };

@@ -61,6 +61,10 @@ describe('the local runtime', () => {
       'collection', 'processing', 'processing', 'processing', 'processing', 'processing', 'report',
     ]);
     expect(done.body.progress.steps.map((s: { statusAfter?: string; state: string }) => s.state)).toEqual(Array(7).fill('SUCCEEDED'));
+    expect(done.body.statusHistory.map((c: { status: string }) => c.status)).toEqual([
+      'INITIALIZED', 'DAY_1_COMPLETE', 'DAY_2_COMPLETE', 'DAY_3_COMPLETE', 'DAY_4_COMPLETE', 'DAY_5_COMPLETE', 'DAY_6_COMPLETE',
+      'REPORT_GENERATED', 'NOTIFICATION_SENT', 'COMPLETED',
+    ]);
     expect(done.body.finalReport.summary).toMatchObject({ totalDays: 7 });
     expect(done.body.finalReport.summary.totalRecordsProcessed).toBeGreaterThan(1000);
     expect(done.body.finalReport.dailyBreakdown).toHaveLength(7);

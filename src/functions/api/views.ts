@@ -6,7 +6,7 @@ import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
 import type { JobRecord, RunRecord } from '../../lib/store';
-import { isFinalStatus } from '../../lib/status';
+import { isFinalStatus, statusHistory } from '../../lib/status';
 
 export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Webhook' | 'Message';
 
@@ -75,6 +75,8 @@ export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cur
   return {
     ...summary,
     progress: { ...summary.progress, steps: runs.items.map((run) => stepView(run, record.job)) },
+    /** Derived from this page of runs; the first page of a workflow holds its whole sequence. */
+    statusHistory: statusHistory(record, runs.items),
     executions: record.executionArns,
     ...(record.finalReport === undefined ? {} : { finalReport: record.finalReport }),
     ...(runs.cursor === undefined ? {} : { runsCursor: runs.cursor }),

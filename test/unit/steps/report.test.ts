@@ -55,7 +55,9 @@ describe('report step', () => {
     expect(notifier.sent[0]?.text).toContain('Day 2 processing: 1508 records, 7 errors');
     expect(result).toEqual({
       reportGenerated: true,
+      reportGeneratedAt: '2024-12-10T10:00:05.000Z',
       notificationId: 'msg-1',
+      notificationSentAt: '2024-12-10T10:00:05.000Z',
       channel: 'ops',
       totalDays: 7,
       totalRecordsProcessed: 7543,
