@@ -18,6 +18,16 @@ function statesArn(kind: 'stateMachine' | 'execution', suffix = '') {
     ],
   };
 }
+/**
+ * Failure destinations (a job's `failureDestination`) the task may publish or send to: SNS topics and SQS
+ * queues whose name starts with `<service>-<stage>-` in this account and region — never any topic or queue.
+ */
+const FAILURE_DESTINATION_PREFIX = '${self:service}-${sls:stage}-';
+function failureDestinationArn(service: 'sns' | 'sqs') {
+  return {
+    'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, `${FAILURE_DESTINATION_PREFIX}*`]],
+  };
+}
 const stateMachineArn = statesArn('stateMachine');
 const executionsArn = statesArn('execution', ':*');
 /**
@@ -87,7 +97,8 @@ const serverlessConfiguration: Configuration = {
             ],
             Resource: [tableArn, indexArn],
           },
-          { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'NotificationsTopic' }] },
+          { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'NotificationsTopic' }, failureDestinationArn('sns')] },
+          { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failureDestinationArn('sqs')] },
           { Effect: 'Allow', Action: ['states:StartExecution', 'states:ListExecutions'], Resource: [stateMachineArn] },
           {
             Effect: 'Allow',
@@ -116,7 +127,11 @@ const serverlessConfiguration: Configuration = {
         id: 'SchedulerStateMachine',
         name: STATE_MACHINE_NAME,
         type: 'STANDARD',
-        definition: withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] })),
+        // Its own ARN as Fn::Sub (not a Ref: that would be circular), which also lets serverless-step-functions
+        // scope the ContinueAsNew permission to this state machine alone.
+        definition: withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] }), {
+          'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`,
+        }),
       },
     },
   },

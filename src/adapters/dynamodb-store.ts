@@ -621,6 +621,21 @@ export class DynamoDbJobStore implements JobStore {
     if ((await this.getJobItem(jobId)) === undefined) throw new JobNotFoundError(jobId);
   }
 
+  async markFailureDelivered(jobId: string, iteration: number, now: Date): Promise<void> {
+    await this.conditional('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKey(jobId, iteration),
+          UpdateExpression: 'SET failureDeliveredAt = :now',
+          // Admits a run that exists and was not marked yet; a repeat changes nothing (and is not an error).
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failureDeliveredAt)',
+          ExpressionAttributeValues: { ':now': iso(now) },
+        }),
+      ),
+    );
+  }
+
   async deleteJob(jobId: string): Promise<number> {
     const pk = jobPk(jobId);
     let hadJob = false;

@@ -98,6 +98,35 @@ export type Action = z.output<typeof ActionSchema>;
 export type WebhookAction = z.output<typeof WebhookActionSchema>;
 export type MessageAction = z.output<typeof MessageActionSchema>;
 
+/**
+ * Per-job retry of a run that failed transiently, inside the ASL's static Retry (the outer net: at most
+ * 5 attempts in all). The task waits `intervalSeconds × backoffRate^(attempt-2)` before attempt 2 and
+ * later, and gives up (a permanent failure) once `maxAttempts` attempts have failed.
+ */
+export const RETRY_CAPS = { maxAttempts: 5, intervalSeconds: 60, backoffRate: 4 } as const;
+export const RetrySchema = z.strictObject({
+  maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(RETRY_CAPS.maxAttempts, `must be at most ${RETRY_CAPS.maxAttempts} (the ASL's Retry allows no more)`).default(RETRY_CAPS.maxAttempts),
+  intervalSeconds: z.number().min(0, 'must be 0 or more').max(RETRY_CAPS.intervalSeconds, `must be at most ${RETRY_CAPS.intervalSeconds}`).default(0),
+  backoffRate: z.number().min(1, 'must be at least 1').max(RETRY_CAPS.backoffRate, `must be at most ${RETRY_CAPS.backoffRate}`).default(2),
+});
+export type RetrySettings = z.output<typeof RetrySchema>;
+
+const AWS_ARN = /^arn:aws[a-z-]*:(sns|sqs):[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/;
+/**
+ * Where failed runs are reported, once each (EventBridge Scheduler's dead-letter queue): an SNS topic or
+ * SQS queue ARN on AWS; an outbox file or a URL on the embedded runtime.
+ */
+export const FailureDestinationSchema = z.union(
+  [
+    z.strictObject({ type: z.literal('sns'), arn: z.string().regex(AWS_ARN, 'must be an SNS topic ARN') }),
+    z.strictObject({ type: z.literal('sqs'), arn: z.string().regex(AWS_ARN, 'must be an SQS queue ARN') }),
+    z.strictObject({ type: z.literal('file'), path: z.string().min(1).max(1024).regex(/^[^\0]+$/, 'must be a file path') }),
+    z.strictObject({ type: z.literal('url'), url: HttpUrlSchema }),
+  ],
+  { error: 'must be { "type": "sns"|"sqs", "arn" } or { "type": "file", "path" } or { "type": "url", "url" }' },
+);
+export type FailureDestination = z.output<typeof FailureDestinationSchema>;
+
 /** The seed-000 workflow configuration. */
 export const WorkflowConfigSchema = z.strictObject({
   reportType: z.enum(['daily', 'weekly', 'monthly']).default('weekly'),
@@ -120,6 +149,8 @@ export const JobSchema = z
     context: z.json().optional(),
     /** What a failed run does to the job; default continue for action jobs, abort for workflows. */
     onFailure: z.enum(['continue', 'abort']).optional(),
+    retry: RetrySchema.optional(),
+    failureDestination: FailureDestinationSchema.optional(),
   })
   .superRefine((job, ctx) => {
     if (job.endDateTime && Date.parse(job.endDateTime) <= Date.parse(job.startDateTime)) {
@@ -145,6 +176,10 @@ export type JobInput = z.input<typeof JobSchema>;
 /** Not strict: the state machine adds its own fields (aborted, generation) to the cursor it passes around. */
 export const CursorSchema = z.object({
   iteration: z.number().int().nonnegative('must be 0 or more'),
+  /** How many executions came before this one (ContinueAsNew); 0 for the first. */
+  generation: z.number().int().nonnegative().optional(),
+  /** The iteration this execution started at, to count its runs. */
+  firstIteration: z.number().int().nonnegative().optional(),
   /** A summary of the previous run's result, handed to the next run. */
   lastResult: z.json().optional(),
 });
@@ -163,6 +198,14 @@ export interface Schedule {
   done: boolean;
   /** Number of runs the job has in all; null when it has no end. */
   totalRuns: number | null;
+  /** Present when this execution should hand the job to a fresh one before waiting (ContinueAsNew). */
+  handover?: Handover;
+}
+
+export interface Handover {
+  /** The next execution's name: `<jobId>--<generation>` (shortened with a hash past 80 characters). */
+  name: string;
+  cursor: Cursor;
 }
 
 /** Turn zod issues into field issues with dotted paths, prefixed by where the value sat. */

@@ -3,19 +3,24 @@
  * stays free of I/O: begin the run in the store (or find it already finished), run the phase's step,
  * record the result, and hand the next cursor back to the state machine.
  */
-import { JobNotActiveError, RunAlreadyFinishedError } from './errors';
+import { logger } from '../common/logger';
+import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientError } from './errors';
 import type { JsonValue } from './json';
 import type { Cursor, Job, Schedule } from './job';
 import { nextRun } from './schedule';
 import { statusAfterRun } from './status';
 import type { JobRecord, JobStore, RunRecord } from './store';
-import type { Notifier, RunHistory, StepRegistry } from './steps';
+import type { FailureSink, Notifier, RunHistory, StepRegistry } from './steps';
 
 export interface RunnerDeps {
   store: JobStore;
   steps: StepRegistry;
   notifier: Notifier;
   now: () => Date;
+  /** Waits before a retried attempt (job.retry); the local runtime's sleeps on its warped clock. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Delivers failed runs to a job's failureDestination. */
+  failures?: FailureSink;
 }
 
 export interface RunInput {
@@ -29,8 +34,25 @@ export interface RunInput {
 export interface NextCursor {
   iteration: number;
   lastResult?: JsonValue;
+  /** Carried unchanged through an execution (see src/lib/continue-as-new.ts). */
+  generation?: number;
+  firstIteration?: number;
   /** Set by a failure: true when the job's policy ended it. */
   aborted?: boolean;
+}
+
+/** The execution's own fields of the cursor, passed on to the next one. */
+function lineage(cursor: Cursor): Pick<NextCursor, 'generation' | 'firstIteration'> {
+  return {
+    ...(cursor.generation === undefined ? {} : { generation: cursor.generation }),
+    ...(cursor.firstIteration === undefined ? {} : { firstIteration: cursor.firstIteration }),
+  };
+}
+
+/** Before attempt 2 and later: the job's own backoff, on top of the ASL Retry's (which stays the outer net). */
+export function retryDelayMs(job: Job, attempt: number): number {
+  if (!job.retry || attempt < 2) return 0;
+  return Math.min(60_000, job.retry.intervalSeconds * 1000 * job.retry.backoffRate ** (attempt - 2));
 }
 
 /** Continue after a failed run for recurring action jobs; a workflow's later runs need the earlier ones. */
@@ -58,8 +80,8 @@ function nextRunAt(job: Job, schedule: Schedule): string | null {
   return nextRun(job, { iteration: schedule.iteration + 1 }, schedule.totalRuns).runAt;
 }
 
-function replay(run: RunRecord): NextCursor {
-  return { iteration: run.iteration + 1, lastResult: run.result ?? null };
+function replay(run: RunRecord, cursor: Cursor): NextCursor {
+  return { iteration: run.iteration + 1, lastResult: run.result ?? null, ...lineage(cursor) };
 }
 
 /**
@@ -78,17 +100,32 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
     executionArn: input.executionArn,
     now: deps.now(),
   });
-  if (begun.kind === 'already-finished') return replay(begun.run);
+  // The first run of an execution (the first, a ContinueAsNew generation, a resume) names it on the job.
+  if (input.executionArn && schedule.iteration === (cursor.firstIteration ?? 0)) {
+    await deps.store.recordExecution(job.id, input.executionArn, deps.now());
+  }
+  if (begun.kind === 'already-finished') return replay(begun.run, cursor);
 
-  const outcome = await deps.steps[schedule.phase]({
-    job,
-    schedule,
-    lastResult: cursor.lastResult,
-    attempt: begun.attempts,
-    history: historyOf(deps.store, job.id, schedule.iteration),
-    notifier: deps.notifier,
-    now: deps.now,
-  });
+  const delay = retryDelayMs(job, begun.attempts);
+  if (delay > 0 && deps.sleep) await deps.sleep(delay);
+  let outcome;
+  try {
+    outcome = await deps.steps[schedule.phase]({
+      job,
+      schedule,
+      lastResult: cursor.lastResult,
+      attempt: begun.attempts,
+      history: historyOf(deps.store, job.id, schedule.iteration),
+      notifier: deps.notifier,
+      now: deps.now,
+    });
+  } catch (error) {
+    // The job's own limit on attempts: past it a transient failure is final, and the Catch records it.
+    if (error instanceof TransientError && job.retry && begun.attempts >= job.retry.maxAttempts) {
+      throw new PermanentError(`gave up after ${begun.attempts} attempts (retry.maxAttempts): ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
   const summary = outcome.summary ?? outcome.result;
   try {
     await deps.store.finishRun({
@@ -104,9 +141,9 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
     // Another invocation of the same run finished first: its record is the one that counts.
     if (!(error instanceof RunAlreadyFinishedError)) throw error;
     const recorded = await deps.store.getRun(job.id, schedule.iteration);
-    if (recorded) return replay(recorded);
+    if (recorded) return replay(recorded, cursor);
   }
-  return { iteration: schedule.iteration + 1, lastResult: summary };
+  return { iteration: schedule.iteration + 1, lastResult: summary, ...lineage(cursor) };
 }
 
 export interface FailureInput extends RunInput {
@@ -129,8 +166,9 @@ export function describeCaughtError(error: FailureInput['error']): { name: strin
 export async function recordFailure(deps: RunnerDeps, input: FailureInput): Promise<NextCursor> {
   const { job, schedule, cursor } = input;
   const policy = failurePolicy(job);
+  let failed: RunRecord;
   try {
-    await deps.store.failRun({
+    failed = await deps.store.failRun({
       jobId: job.id,
       iteration: schedule.iteration,
       phase: schedule.phase,
@@ -142,14 +180,48 @@ export async function recordFailure(deps: RunnerDeps, input: FailureInput): Prom
     });
   } catch (error) {
     // A stopped or finished job: nothing more to run, whatever the policy says.
-    if (error instanceof JobNotActiveError) return { iteration: schedule.iteration + 1, aborted: true };
+    if (error instanceof JobNotActiveError) return { iteration: schedule.iteration + 1, aborted: true, ...lineage(cursor) };
     throw error;
   }
+  await deliverFailure(deps, input, failed);
   return {
     iteration: schedule.iteration + 1,
     ...(cursor.lastResult === undefined ? {} : { lastResult: cursor.lastResult }),
+    ...lineage(cursor),
     aborted: policy === 'abort',
   };
+}
+
+/**
+ * Report a failed run to the job's failureDestination, once: the run item remembers the delivery, so a
+ * retried RecordFailure after a delivery does not send it again (a crash between the two may, which is
+ * why the report carries an idempotency key the receiver can deduplicate on).
+ */
+async function deliverFailure(deps: RunnerDeps, input: FailureInput, run: RunRecord): Promise<void> {
+  const destination = input.job.failureDestination;
+  if (!destination || !deps.failures || run.failureDeliveredAt) return;
+  const idempotencyKey = `${input.job.id}:${input.schedule.iteration}`;
+  try {
+    await deps.failures.deliver(destination, {
+      idempotencyKey,
+      jobId: input.job.id,
+      iteration: input.schedule.iteration,
+      phase: input.schedule.phase,
+      plannedAt: run.plannedAt,
+      failedAt: run.finishedAt ?? deps.now().toISOString(),
+      attempts: run.attempts,
+      error: run.error ?? describeCaughtError(input.error),
+      input: { job: input.job, schedule: input.schedule },
+    });
+  } catch (error) {
+    // A destination that can never take it (a file destination on AWS, a queue the role may not send to)
+    // must not strand the job: the failure is recorded on the run, the refusal goes to the log, the policy
+    // goes on. A transient error is thrown for the ASL Retry of RecordFailure.
+    if (!(error instanceof PermanentError)) throw error;
+    logger.error('failure not delivered', { idempotencyKey, destination: destination.type, error: error.message });
+    return;
+  }
+  await deps.store.markFailureDelivered(input.job.id, input.schedule.iteration, deps.now());
 }
 
 /** The loop ended: mark the job COMPLETED and return what the execution outputs. */

@@ -4,7 +4,7 @@
  * one by phase and records its result through the store, so steps never know where results are kept.
  */
 import type { JsonObject, JsonValue } from './json';
-import type { Job, Phase, Schedule } from './job';
+import type { FailureDestination, Job, Phase, Schedule } from './job';
 import type { RunRecord } from './store';
 
 /** Read access to the job's earlier runs (collection's manifest, processing counts for the report). */
@@ -51,3 +51,22 @@ export interface StepResult {
 export type StepHandler = (context: StepContext) => Promise<StepResult>;
 
 export type StepRegistry = Record<Phase, StepHandler>;
+
+/** What a failure destination receives about a failed run. */
+export interface FailureReport {
+  /** `<jobId>:<iteration>`: the same for every delivery of the same failure. */
+  idempotencyKey: string;
+  jobId: string;
+  iteration: number;
+  phase: Phase;
+  plannedAt: string;
+  failedAt: string;
+  attempts: number;
+  error: { name: string; message: string };
+  input: { job: Job; schedule: Schedule };
+}
+
+/** Delivers failure reports: SNS or SQS on AWS, a file or a URL on the local runtime. */
+export interface FailureSink {
+  deliver(destination: FailureDestination, report: FailureReport): Promise<void>;
+}

@@ -28,6 +28,8 @@ export interface RunRecord {
   /** The job status this run left behind (DAY_3_COMPLETE, SCHEDULED, FAILED, …). */
   statusAfter?: JobStatus;
   executionArn?: string;
+  /** When the failure was delivered to the job's failureDestination. */
+  failureDeliveredAt?: string;
 }
 
 export interface Progress {
@@ -121,6 +123,8 @@ export interface JobStore {
   /** Mark the job CANCELLED unless it is already final; returns the record as it ends up. */
   cancelJob(jobId: string, reason: string, now: Date): Promise<JobRecord>;
   recordExecution(jobId: string, executionArn: string, now: Date): Promise<void>;
+  /** Remember that a failed run was delivered to the failure destination. */
+  markFailureDelivered(jobId: string, iteration: number, now: Date): Promise<void>;
   /** Delete a job and all its runs; returns how many jobs were deleted (0 or 1). */
   deleteJob(jobId: string): Promise<number>;
 }

@@ -18,6 +18,9 @@ type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResou
 /** A Lambda handler as the engine calls it: JSON in, JSON out, errors thrown with their `name`. */
 export type LocalHandler = (input: unknown) => Promise<unknown>;
 
+/** The local state machine's ARN: what `$$.StateMachine.Id` and ContinueAsNew's target are locally. */
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:step-scheduler-local-scheduler';
+
 /** Where the local definition says each function lives; the engine never calls it (Tasks run in process). */
 export const localFunctionArn = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:step-scheduler-local-${fn}`;
 
@@ -27,7 +30,7 @@ export const localFunctionArn = (fn: string) => `arn:aws:lambda:us-east-1:000000
  * the handlers are bound by.
  */
 export function localDefinition(): Record<string, unknown> {
-  return withResources(localFunctionArn);
+  return withResources(localFunctionArn, LOCAL_STATE_MACHINE_ARN);
 }
 
 /**

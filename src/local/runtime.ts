@@ -24,14 +24,18 @@ import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
 import { isFinalStatus } from '../lib/status';
 import type { JobRecord, JobStore } from '../lib/store';
-import { defaultSteps } from '../steps/registry';
+import { createSteps } from '../steps/registry';
+import { createFailureSink } from '../adapters/failure-sink';
+import { NetGuard } from '../adapters/guarded-http';
+import { parseAllowList } from '../lib/net-guard';
+import { LOCAL_STATE_MACHINE_ARN } from './engine';
 import { LocalExecutions, type ExecutionInfo } from './executions';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
 import { startSfnServer } from './sfn-server';
 import { WarpClock } from './warp-clock';
 
-export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:step-scheduler-local-scheduler';
+export { LOCAL_STATE_MACHINE_ARN };
 
 export interface RuntimeOptions {
   /** HTTP API port; 0 picks a free one. Default 3000. */
@@ -52,6 +56,11 @@ export interface RuntimeOptions {
   resume?: boolean;
   /** Serves the dashboard's files. */
   staticFiles?: StaticHandler;
+  /**
+   * Exceptions to the webhook guard, for local testing: host names and CIDRs (`127.0.0.1`, `localhost`,
+   * `10.0.0.0/8`) that webhooks, data sources and failure URLs may call. Default: public addresses only.
+   */
+  allowHosts?: string | readonly string[];
 }
 
 export interface Runtime {
@@ -126,13 +135,23 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
   const store = new DynamoDbJobStore(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName);
+  const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
   const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
 
   const executions = new LocalExecutions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     functions: {
       calculator: calculator as (input: unknown) => Promise<unknown>,
-      task: createTaskHandler(() => ({ store, steps: defaultSteps, notifier, now })),
+      task: createTaskHandler(() => ({
+        store,
+        steps: createSteps({ guard }),
+        notifier,
+        now,
+        // The job's own retry backoff waits on the warped clock (speed 0: no wait at all).
+        sleep: (ms) => clock.sleepUntil(clock.now().getTime() + ms),
+        // `file` failure destinations resolve inside the data folder.
+        failures: createFailureSink({ fileDir: dataDir, guard }),
+      })),
     },
     clock,
     onSettled: (info: ExecutionInfo) => logger.debug('execution settled', { executionArn: info.executionArn, status: info.status }),
@@ -145,6 +164,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
+    urlGuard: guard,
     ...(options.apiToken ? { apiToken: options.apiToken } : {}),
   });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, ...(options.staticFiles ? { staticFiles: options.staticFiles } : {}) });

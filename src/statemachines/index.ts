@@ -9,9 +9,13 @@ export type AslDefinition = typeof definition;
 
 const TOKEN = /^\$\{([A-Za-z][A-Za-z0-9]*)\}$/;
 
-/** A deep copy, so callers can change theirs without touching the shared one. */
+/**
+ * A deep copy, so callers can change theirs without touching the shared one. Copied through JSON rather
+ * than structuredClone: under jest, structuredClone builds objects of another realm, which the engine's
+ * plain-object check does not recognise, and it then leaves nested `.$` paths of Parameters unresolved.
+ */
 export function loadDefinition(): AslDefinition {
-  return structuredClone(definition);
+  return JSON.parse(JSON.stringify(definition)) as AslDefinition;
 }
 
 /**
@@ -29,15 +33,24 @@ export function taskFunctions(asl: { States: Record<string, unknown> } = definit
   return result;
 }
 
+/** The token that stands for the state machine's own ARN (ContinueAsNew starts the same machine). */
+export const SELF_TOKEN = '${self}';
+
 /**
- * The definition with every `${fn}` token replaced by `resolve(fn)` (for serverless.ts, an Fn::GetAtt).
- * @example withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] }))
+ * The definition with every `${fn}` token replaced by `resolve(fn)` (for serverless.ts, an Fn::GetAtt) and
+ * every `${self}` by `self` (the state machine's own ARN; a literal ARN rather than `$$.StateMachine.Id`
+ * so the deployed role may start this machine only, not any).
+ * @example withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] }), { 'Fn::Sub': '…:stateMachine:name' })
  */
-export function withResources<R>(resolve: (functionKey: string) => R): Record<string, unknown> {
+export function withResources<R, S>(resolve: (functionKey: string) => R, self: S): Record<string, unknown> {
   const asl = loadDefinition() as unknown as { States: Record<string, Record<string, unknown>> };
   for (const [name, fn] of Object.entries(taskFunctions(asl))) {
     const state = asl.States[name];
     if (state) state.Resource = resolve(fn) as unknown;
+  }
+  for (const state of Object.values(asl.States)) {
+    const parameters = state.Parameters as Record<string, unknown> | undefined;
+    if (parameters?.StateMachineArn === SELF_TOKEN) parameters.StateMachineArn = self;
   }
   return asl as unknown as Record<string, unknown>;
 }

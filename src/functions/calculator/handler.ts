@@ -1,8 +1,10 @@
 /**
- * calculator Lambda: `{ job, cursor? }` → the run at that cursor (time, phase, whether the job is done).
+ * calculator Lambda: `{ job, cursor?, executionStartedAt? }` → the run at that cursor (time, phase,
+ * whether the job is done) and, when the execution has run long enough, where to hand over.
  * Pure date math from src/lib; no store, no clock, so the same input always gives the same answer.
  */
 import { z } from 'zod';
+import { handoverFor } from '../../lib/continue-as-new';
 import { CursorSchema, JobSchema, parseOrThrow, type Schedule } from '../../lib/job';
 import { nextRun } from '../../lib/schedule';
 
@@ -10,9 +12,13 @@ import { nextRun } from '../../lib/schedule';
 const CalculatorEventSchema = z.object({
   job: JobSchema,
   cursor: CursorSchema.optional(),
+  /** `$$.Execution.StartTime`: how long this execution has been going decides a hand-over. */
+  executionStartedAt: z.string().optional(),
 });
 
 export async function handler(event: unknown): Promise<Schedule> {
-  const { job, cursor } = parseOrThrow(CalculatorEventSchema, event);
-  return nextRun(job, cursor);
+  const { job, cursor = { iteration: 0 }, executionStartedAt } = parseOrThrow(CalculatorEventSchema, event);
+  const schedule = nextRun(job, cursor);
+  const handover = handoverFor(job, cursor, schedule, executionStartedAt);
+  return handover ? { ...schedule, handover } : schedule;
 }

@@ -83,18 +83,44 @@ describe('sls package', () => {
     expect(ofType('AWS::ApiGateway::ApiKey')).toHaveLength(1);
   });
 
-  it('grants no wildcard resource for DynamoDB, Lambda or Step Functions', () => {
+  it('grants no wildcard resource for DynamoDB, Lambda, Step Functions, SNS or SQS', () => {
     const scoped = statements().filter((s) => {
       const actions = ([] as string[]).concat(s.Action);
-      return actions.some((a) => /^(dynamodb|lambda|states|sns):/.test(a));
+      return actions.some((a) => /^(dynamodb|lambda|states|sns|sqs):/.test(a));
     });
 
     expect(scoped.length).toBeGreaterThan(0);
     for (const statement of scoped) {
       const resources = ([] as unknown[]).concat(statement.Resource);
       expect(resources).not.toContain('*');
-      expect(JSON.stringify(resources)).not.toMatch(/"arn:aws:(dynamodb|lambda|states):\*/);
+      expect(JSON.stringify(resources)).not.toMatch(/"arn:aws:(dynamodb|lambda|states|sns|sqs):\*/);
     }
+  });
+
+  it('lets the functions publish and send only to topics and queues named step-scheduler-dev-… in their own account and region', () => {
+    const messaging = statements().filter((s) => ([] as string[]).concat(s.Action).some((a) => /^(sns|sqs):/.test(a)));
+    const actions = messaging.flatMap((s) => ([] as string[]).concat(s.Action));
+    const wildcards = messaging.flatMap((s) => ([] as unknown[]).concat(s.Resource)).filter((r) => JSON.stringify(r).includes('*'));
+
+    expect(actions.sort()).toEqual(['sns:Publish', 'sqs:SendMessage']);
+    expect(wildcards).toHaveLength(2);
+    for (const resource of wildcards) {
+      // arn:<partition>:<sns|sqs>:<this region>:<this account>:step-scheduler-dev-* — the * only after the prefix.
+      expect(resource).toEqual({
+        'Fn::Join': [
+          ':',
+          ['arn', { Ref: 'AWS::Partition' }, expect.stringMatching(/^(sns|sqs)$/), { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'step-scheduler-dev-*'],
+        ],
+      });
+    }
+  });
+
+  it('lets the state machine start executions of itself only (ContinueAsNew), not of any state machine', () => {
+    const starts = statements().filter((s) => ([] as string[]).concat(s.Action).includes('states:StartExecution'));
+    const machineStarts = starts.filter((s) => JSON.stringify(s.Resource).includes(':stateMachine:'));
+
+    expect(machineStarts.length).toBeGreaterThan(0);
+    for (const statement of starts) expect(JSON.stringify(statement.Resource)).toContain('step-scheduler-dev-scheduler');
   });
 
   it('lets the state machine invoke only the calculator and task functions', () => {

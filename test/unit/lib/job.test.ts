@@ -294,11 +294,12 @@ describe('toFieldIssues and parseOrThrow', () => {
   });
 
   it('lets a cursor carry the fields the state machine adds', () => {
-    const input = { iteration: 1, aborted: false, generation: 2 };
+    const input = { iteration: 1, aborted: false, generation: 2, firstIteration: 1 };
 
     const cursor = parseOrThrow(CursorSchema, input);
 
-    expect(cursor).toEqual({ iteration: 1 });
+    // aborted is the ASL's own flag and is dropped; generation and firstIteration are the cursor's.
+    expect(cursor).toEqual({ iteration: 1, generation: 2, firstIteration: 1 });
   });
 
   it('throws a ValidationError with the prefixed field from parseOrThrow', () => {

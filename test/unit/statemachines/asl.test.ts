@@ -9,7 +9,7 @@ const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException'
 describe('the scheduler state machine', () => {
   it('passes asl-validator with its function tokens and with ARNs in their place', () => {
     const asTokens = validator(loadDefinition());
-    const asArns = validator(withResources((fn) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`));
+    const asArns = validator(withResources((fn) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`, 'arn:aws:states:us-east-1:123456789012:stateMachine:s'));
 
     expect(asTokens.errors).toEqual([]);
     expect(asTokens.isValid).toBe(true);
