@@ -1,0 +1,24 @@
+/**
+ * The API's JSON shapes, taken from the functions that produce them (type-only imports: esbuild drops
+ * them, so no server code reaches the bundle, and a change to a view breaks the dashboard's type check
+ * rather than the page).
+ */
+import type { jobDetailView, jobSummaryView, upcomingView } from '../functions/api/views';
+import type { FinalReport } from '../lib/report';
+import type { buildStats } from '../lib/stats';
+
+export type JobSummary = ReturnType<typeof jobSummaryView>;
+export type JobDetail = ReturnType<typeof jobDetailView>;
+export type Step = JobDetail['progress']['steps'][number];
+export type Progress = JobSummary['progress'];
+export type Upcoming = ReturnType<typeof upcomingView>;
+export type Stats = ReturnType<typeof buildStats>;
+export type { FinalReport };
+
+export interface JobsPage {
+  jobs: JobSummary[];
+  count: number;
+  cursor: string | null;
+}
+
+export const FINAL_STATUSES: readonly string[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
