@@ -7,9 +7,11 @@
  * job's time zone by date-fns; hours and minutes are absolute durations, as a clock on the wall would
  * not agree on them twice a year.
  */
+import { createHash } from 'node:crypto';
 import { add, type Duration } from 'date-fns';
 import { tz, tzOffset } from '@date-fns/tz';
-import type { Cursor, Frequency, Job, Phase, Schedule } from './job';
+import type { Cursor, Frequency, Job, Phase, Schedule, SkippedRuns } from './job';
+import { cronOccurrences, parseScheduleExpression, type ParsedExpression } from './schedule-expression';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -60,17 +62,52 @@ function firstOccurrence(ms: number, timeZone: string): number {
  * LAST_RUN_MS (a frequency so large that the date leaves the range), so it never counts as <= an end.
  * @example runTimeMs(job, 0) === Date.parse(job.startDateTime)
  */
-export function runTimeMs(job: Job, n: number): number {
+export function runTimeMs(job: Job, n: number, hint?: RunHint): number {
   const start = Date.parse(job.startDateTime);
-  if (!job.frequency || n === 0) return start;
-  const calendar = calendarPart(job.frequency, n);
+  const recurrence = recurrenceOf(job);
+  if (!recurrence) return start;
+  // A cron's run 0 is its first occurrence at or after the start, which need not match the start itself.
+  if (recurrence.kind === 'cron') return cronRunTimeMs(job, recurrence.cron, n, hint);
+  if (n === 0) return start;
+  const { frequency } = recurrence;
+  const calendar = calendarPart(frequency, n);
   let ms = start;
   if (Object.values(calendar).some((value) => value !== 0)) {
     ms = add(new Date(start), calendar, { in: tz(job.timeZone) }).getTime();
     if (Number.isFinite(ms)) ms = firstOccurrence(ms, job.timeZone);
   }
-  ms += clockPartMs(job.frequency, n);
+  ms += clockPartMs(frequency, n);
   return Number.isFinite(ms) && ms <= LAST_RUN_MS ? ms : Number.POSITIVE_INFINITY;
+}
+
+/** A run whose time is known (the previous one), so a cron's run n is found from there. */
+export interface RunHint {
+  iteration: number;
+  atMs: number;
+}
+
+type Recurrence = { kind: 'frequency'; frequency: Frequency } | { kind: 'cron'; cron: Extract<ParsedExpression, { kind: 'cron' }> };
+
+/** How the job recurs: its frequency, a rate(…) read as one, or a cron; undefined for a one-off job. */
+export function recurrenceOf(job: Job): Recurrence | undefined {
+  if (job.frequency) return { kind: 'frequency', frequency: job.frequency };
+  if (!job.scheduleExpression) return undefined;
+  const parsed = parseScheduleExpression(job.scheduleExpression);
+  // The schema already refused an invalid expression; a job that reaches here has a valid one.
+  if ('field' in parsed) throw new RangeError(`${parsed.field}: ${parsed.message}`);
+  return parsed.kind === 'rate' ? { kind: 'frequency', frequency: parsed.frequency } : { kind: 'cron', cron: parsed };
+}
+
+/** Run n of a cron job: the n-th occurrence at or after the start, counted from the hint when there is one. */
+function cronRunTimeMs(job: Job, cron: Extract<ParsedExpression, { kind: 'cron' }>, n: number, hint?: RunHint): number {
+  const from = hint && hint.iteration <= n ? hint : { iteration: 0, atMs: Date.parse(job.startDateTime) };
+  let index = from.iteration;
+  for (const at of cronOccurrences(cron, from.atMs, job.timeZone)) {
+    // The first occurrence at or after the start is run 0, even when the start itself does not match.
+    if (index === n) return at <= LAST_RUN_MS ? at : Number.POSITIVE_INFINITY;
+    index++;
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -88,18 +125,39 @@ export function toWaitTimestamp(ms: number): string {
  * handful of date computations rather than five million.
  */
 export function totalRuns(job: Job): number | null {
-  if (!job.frequency) return 1;
-  if (!job.endDateTime) return null;
+  const recurrence = recurrenceOf(job);
+  if (!recurrence) return 1;
+  const byEnd = job.endDateTime === undefined ? null : countUntil(job, recurrence, Date.parse(job.endDateTime), job.maxRuns);
+  if (byEnd === null) return job.maxRuns ?? null;
+  return job.maxRuns === undefined ? byEnd : Math.min(byEnd, job.maxRuns);
+}
+
+/** Counting a cron's runs costs a step each; past this many the total is left unknown (null). */
+export const CRON_COUNT_LIMIT = 20_000;
+
+function countUntil(job: Job, recurrence: Recurrence, end: number, cap = Number.POSITIVE_INFINITY): number | null {
+  if (recurrence.kind === 'cron') {
+    let count = 0;
+    for (const at of cronOccurrences(recurrence.cron, Date.parse(job.startDateTime), job.timeZone)) {
+      if (at > end || count >= cap) return count;
+      if (++count > CRON_COUNT_LIMIT) return null;
+    }
+    return count;
+  }
+  return firstAfter(job, recurrence.frequency, 0, end);
+}
+
+/**
+ * The first iteration >= `from` whose run time is after `t`: estimated from an average step length and
+ * corrected by stepping, so a minute job over ten years costs a handful of date computations.
+ */
+function firstAfter(job: Job, frequency: Frequency, from: number, t: number): number {
   const start = Date.parse(job.startDateTime);
-  const end = Date.parse(job.endDateTime);
-  const stepMs = Object.entries(job.frequency).reduce(
-    (sum, [unit, value]) => sum + APPROX_MS[unit as keyof Frequency] * (value ?? 0),
-    0,
-  );
-  let last = Math.max(0, Math.floor((end - start) / stepMs));
-  while (last > 0 && runTimeMs(job, last) > end) last--;
-  while (runTimeMs(job, last + 1) <= end) last++;
-  return last + 1;
+  const stepMs = Object.entries(frequency).reduce((sum, [unit, value]) => sum + APPROX_MS[unit as keyof Frequency] * (value ?? 0), 0);
+  let k = Math.max(from, Math.floor((t - start) / stepMs));
+  while (k > from && runTimeMs(job, k - 1) > t) k--;
+  while (runTimeMs(job, k) <= t) k++;
+  return k;
 }
 
 /** What run `iteration` does, given how many runs there are. */
@@ -112,22 +170,101 @@ export function phaseOf(job: Job, iteration: number, total: number | null): Phas
 }
 
 /**
+ * Where in its window a run starts: a fraction of `flexibleWindowMinutes` drawn from a hash of the job id
+ * and iteration, so a retry, a resume or another calculator computes the same time.
+ * @example jitterMs({ id: 'a', flexibleWindowMinutes: 10, … }, 3) // the same value every time, 0 <= x < 600000
+ */
+export function jitterMs(job: Job, iteration: number): number {
+  if (!job.flexibleWindowMinutes) return 0;
+  const digest = createHash('sha256').update(`${job.id}:${iteration}`).digest();
+  const fraction = digest.readUInt32BE(0) / 2 ** 32;
+  return Math.floor(fraction * job.flexibleWindowMinutes * 60) * 1000;
+}
+
+/** What the calculator needs besides the job: where the job is, and what it knows of earlier runs. */
+export type CursorLike = Pick<Cursor, 'iteration'> & Partial<Pick<Cursor, 'lastRunAt' | 'totalRuns'>>;
+
+function hintOf(cursor: CursorLike): RunHint | undefined {
+  if (cursor.lastRunAt === undefined || cursor.iteration === 0) return undefined;
+  const atMs = Date.parse(cursor.lastRunAt);
+  return Number.isFinite(atMs) ? { iteration: cursor.iteration - 1, atMs } : undefined;
+}
+
+/**
  * The calculator: where the job stands at `cursor` and when its next run is.
  * @example nextRun(sevenDayJob, { iteration: 6 }) // { iteration: 6, phase: 'report', isLast: true, done: false, … }
  */
-export function nextRun(job: Job, cursor: Pick<Cursor, 'iteration'> = { iteration: 0 }, total = totalRuns(job)): Schedule {
+export function nextRun(job: Job, cursor: CursorLike = { iteration: 0 }, total: number | null = cursor.totalRuns !== undefined ? cursor.totalRuns : totalRuns(job)): Schedule {
   const { iteration } = cursor;
-  const at = total !== null && iteration >= total ? Number.POSITIVE_INFINITY : runTimeMs(job, iteration);
+  const planned = total !== null && iteration >= total ? Number.POSITIVE_INFINITY : runTimeMs(job, iteration, hintOf(cursor));
   // A run past the representable range does not exist, so a job without an end finishes there too.
-  const done = at > LAST_RUN_MS;
+  const done = planned > LAST_RUN_MS;
+  const at = done ? planned : Math.min(LAST_RUN_MS, planned + jitterMs(job, iteration));
   return {
     iteration,
     runAt: done ? null : toWaitTimestamp(at),
+    ...(done || !job.flexibleWindowMinutes ? {} : { plannedAt: toWaitTimestamp(planned) }),
     phase: phaseOf(job, done ? Math.max(0, (total ?? 1) - 1) : iteration, total),
     isLast: !done && total !== null && iteration === total - 1,
     done,
     totalRuns: total,
   };
+}
+
+export const DEFAULT_CATCH_UP_WINDOW_MINUTES = 1440;
+
+/** A missed run is one whose time passed more than this before the calculator looked. */
+export const MISSED_GRACE_MS = 60_000;
+
+/**
+ * The next run to start at `now`, applying the job's catch-up policy to runs whose time has passed:
+ * `skip` starts the next run still to come; `one` starts the latest missed run (if within
+ * catchUpWindowMinutes) and skips the rest; `all` starts every missed run within the window, in order.
+ * Runs the previous run overlapped (planned before it finished) follow `overlap` instead: `skip`,
+ * `bufferOne` (one of them) or `allow` (all, one after the other). Skipped runs are returned as a range for
+ * the store to record, never dropped.
+ * @example scheduleAt(hourly, { iteration: 10 }, Date.parse('2027-01-03T00:00:30Z')) // runs 10-47 skipped, run 48 now
+ */
+export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, 'lastFinishedAt'>>, nowMs: number): Schedule {
+  const first = nextRun(job, cursor);
+  if (first.done || first.runAt === null) return first;
+  const cutoff = nowMs - MISSED_GRACE_MS;
+  const planned = (s: Schedule) => Date.parse(s.plannedAt ?? s.runAt ?? '');
+  if (planned(first) >= cutoff) return first;
+
+  const recurrence = recurrenceOf(job);
+  const total = first.totalRuns;
+  // The first run not missed; `upTo` when it is past the end.
+  const upTo = total ?? Number.MAX_SAFE_INTEGER;
+  const firstLive = Math.min(upTo, firstAtOrAfter(job, recurrence, cursor, cutoff));
+  const lastMissed = firstLive - 1;
+  const finishedAt = cursor.lastFinishedAt === undefined ? Number.NaN : Date.parse(cursor.lastFinishedAt);
+  const lastMissedAt = runTimeMs(job, lastMissed, hintOf(cursor));
+  const overlapped = Number.isFinite(finishedAt) && lastMissedAt < finishedAt;
+  const policy = overlapped ? ({ skip: 'skip', bufferOne: 'one', allow: 'all' } as const)[job.overlap ?? 'skip'] : (job.catchUp ?? 'one');
+  const windowStart = overlapped ? Number.NEGATIVE_INFINITY : nowMs - (job.catchUpWindowMinutes ?? DEFAULT_CATCH_UP_WINDOW_MINUTES) * 60_000;
+  const reason = overlapped ? 'overlap' : 'missed';
+
+  let runIteration = firstLive;
+  if (policy === 'one' && lastMissedAt >= windowStart) runIteration = lastMissed;
+  if (policy === 'all') runIteration = Math.min(firstLive, firstAtOrAfter(job, recurrence, cursor, windowStart));
+  const chosen = nextRun(job, { iteration: runIteration, totalRuns: total }, total);
+  const skipped: SkippedRuns | undefined =
+    runIteration > cursor.iteration ? { from: cursor.iteration, to: runIteration - 1, count: runIteration - cursor.iteration, reason } : undefined;
+  return skipped ? { ...chosen, skipped } : chosen;
+}
+
+/** The first iteration >= cursor.iteration planned at or after `t`. */
+function firstAtOrAfter(job: Job, recurrence: Recurrence | undefined, cursor: CursorLike, t: number): number {
+  if (!recurrence) return runTimeMs(job, 0) >= t ? 0 : 1;
+  if (recurrence.kind === 'frequency') return firstAfter(job, recurrence.frequency, cursor.iteration, t - 1);
+  const hint = hintOf(cursor);
+  let k = hint ? hint.iteration : 0;
+  for (const at of cronOccurrences(recurrence.cron, hint ? hint.atMs : Date.parse(job.startDateTime), job.timeZone)) {
+    if (k >= cursor.iteration && at >= t) return k;
+    k++;
+  }
+  return Number.MAX_SAFE_INTEGER;
 }
 
 /**
@@ -138,7 +275,8 @@ export function upcomingRuns(job: Job, fromIteration: number, count: number): Sc
   const total = totalRuns(job);
   const runs: Schedule[] = [];
   for (let i = fromIteration; runs.length < count; i++) {
-    const schedule = nextRun(job, { iteration: i }, total);
+    const previous = runs.at(-1);
+    const schedule = nextRun(job, { iteration: i, ...(previous ? { lastRunAt: previous.plannedAt ?? previous.runAt ?? undefined } : {}) }, total);
     if (schedule.done) break;
     runs.push(schedule);
   }

@@ -6,6 +6,7 @@ const hourly = parseJob({
   id: 'hourly',
   startDateTime: '2027-01-01T00:00:00Z', // 1798761600000
   frequency: { hours: 1 },
+  forever: true,
   action: { type: 'message', text: 'tick' },
 });
 
@@ -29,7 +30,7 @@ describe('ContinueAsNew', () => {
   });
 
   it('hands over before a wait would end more than 330 days after the execution started', () => {
-    const daily = parseJob({ id: 'daily', startDateTime: '2027-01-01T09:00:00Z', frequency: { days: 1 }, action: { type: 'message', text: 'hi' } });
+    const daily = parseJob({ id: 'daily', startDateTime: '2027-01-01T09:00:00Z', frequency: { days: 1 }, forever: true, action: { type: 'message', text: 'hi' } });
     const atDay = (n: number) => ({ iteration: n, generation: 0, firstIteration: 0 });
     const started = '2027-01-01T09:00:00Z';
 
@@ -45,7 +46,7 @@ describe('ContinueAsNew', () => {
   });
 
   it('never hands over a finished job', () => {
-    const short = parseJob({ ...hourly, id: 'short', endDateTime: '2027-01-01T01:00:00Z' });
+    const short = parseJob({ ...hourly, id: 'short', forever: undefined, endDateTime: '2027-01-01T01:00:00Z' });
     const cursor = { iteration: 2, generation: 0, firstIteration: 0 };
 
     expect(handoverFor(short, cursor, nextRun(short, cursor), '2020-01-01T00:00:00Z')).toBeUndefined();

@@ -24,6 +24,7 @@ const ACTION_JOB: JobInput = {
   startDateTime: '2024-12-04T10:00:00Z',
   frequency: { hours: 1 },
   action: { type: 'webhook', url: 'https://example.com/hook' },
+  forever: true,
 };
 
 /** Parse and return the ValidationError; fails the test when parsing succeeds or throws anything else. */

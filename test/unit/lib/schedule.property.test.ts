@@ -90,7 +90,7 @@ const boundedJobArb = fc
 /** An action job without an end. */
 const openJobArb = fc
   .record({ startDateTime: startArb, frequency: frequencyArb, timeZone: fc.constantFrom(...ZONES) })
-  .map((input) => parseJob({ id: 'open', ...input, action: { type: 'webhook', url: 'https://example.com/hook' } }));
+  .map((input) => parseJob({ id: 'open', ...input, forever: true, action: { type: 'webhook', url: 'https://example.com/hook' } }));
 
 /** Step the cursor from 0 as the state machine does: each run hands the total on to the next. */
 function stepCursor(job: Job): Schedule[] {

@@ -4,7 +4,9 @@ import { nextRun, phaseOf, runTimeMs, toWaitTimestamp, totalRuns, upcomingRuns }
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-const job = (input: Omit<JobInput, 'id'>): Job => parseJob({ id: 'test-job', ...input });
+/** Open-ended action jobs must say so (forever: true); here that is what "without end" means. */
+const job = (input: Omit<JobInput, 'id'>): Job =>
+  parseJob({ id: 'test-job', ...(input.action && !input.endDateTime && input.maxRuns === undefined ? { forever: true as const } : {}), ...input });
 /** Run n as an ISO string with milliseconds, straight from the epoch milliseconds. */
 const runIso = (subject: Job, n: number): string => new Date(runTimeMs(subject, n)).toISOString();
 const runsIso = (subject: Job, count: number): string[] => Array.from({ length: count }, (_, n) => runIso(subject, n));
