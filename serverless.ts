@@ -43,6 +43,7 @@ const localEnvironment = {
   STATE_MACHINE_ARN: '${env:STATE_MACHINE_ARN, "arn:aws:states:us-east-1:000000000000:stateMachine:step-scheduler-local-scheduler"}',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_SERVICE_NAME: 'step-scheduler',
+  WEBHOOK_ALLOW_HOSTS: '${env:WEBHOOK_ALLOW_HOSTS, ""}',
 };
 
 const tableArn = { 'Fn::GetAtt': ['JobsTable', 'Arn'] };
@@ -80,6 +81,8 @@ const serverlessConfiguration: Configuration = {
       POWERTOOLS_SERVICE_NAME: 'step-scheduler',
       NODE_OPTIONS: '--enable-source-maps',
       API_TOKEN: '${env:API_TOKEN, ""}',
+      // Exceptions to the webhook guard (host names and CIDRs); empty: public addresses only.
+      WEBHOOK_ALLOW_HOSTS: '${env:WEBHOOK_ALLOW_HOSTS, ""}',
     },
     iam: {
       role: {
@@ -156,6 +159,11 @@ const serverlessConfiguration: Configuration = {
       // Bundle the SDK too: the runtime's copy is whatever version AWS ships that week.
       exclude: [],
       concurrency: 2,
+      // The dashboard, built from src/dashboard while the api is bundled and embedded in its handler, which
+      // serves it at GET / (src/functions/api/dashboard-assets.ts): no build step of its own. A path, as
+      // serverless copies this configuration and plugin objects would lose their functions; serverless has
+      // registered ts-node to read this file, so the module can be TypeScript.
+      plugins: 'src/dashboard/build.ts',
     },
   },
 };

@@ -34,7 +34,7 @@ import {
   TransientError,
   ValidationError,
 } from '../lib/errors';
-import type { Job } from '../lib/job';
+import type { Job, SkippedRuns } from '../lib/job';
 import type { JsonValue } from '../lib/json';
 import { FINAL_STATUSES, initialStatus, isFinalStatus, type JobStatus } from '../lib/status';
 import type {
@@ -239,9 +239,9 @@ function nextRunAttributes(final: boolean, nextRunAt: string | null, now: string
 /** round(100 × finished / total) when the total is known; a COMPLETED job is at 100 whatever it counted. */
 function percentageOf(status: JobStatus, progress: StoredProgress): number {
   if (status === 'COMPLETED') return 100;
-  const { totalRuns, completedRuns, failedRuns } = progress;
+  const { totalRuns, completedRuns, failedRuns, skippedRuns = 0 } = progress;
   if (!totalRuns) return 0;
-  return Math.min(100, Math.round((100 * (completedRuns + failedRuns)) / totalRuns));
+  return Math.min(100, Math.round((100 * (completedRuns + failedRuns + skippedRuns)) / totalRuns));
 }
 
 function toJobRecord(item: JobItem): JobRecord {
@@ -501,12 +501,15 @@ export class DynamoDbJobStore implements JobStore {
     const update = new Update()
       .set('state', 'SUCCEEDED')
       .set('finishedAt', iso(input.now))
-      .setExpression('#durationMs = :nowMs - #startedAtMs')
-      .names('durationMs', 'startedAtMs')
+      .set('expiresAt', input.expiresAt)
       .set('result', input.result)
       .set('statusAfter', input.statusAfter)
       .set('jobPatch', jobPatch)
-      .values({ ':nowMs': input.now.getTime(), ':started': 'STARTED' });
+      .values({ ':started': 'STARTED' });
+    // The measured step time when the caller has one (a warped clock's timestamps would inflate it);
+    // otherwise the span between the start and finish timestamps, computed inside this write.
+    if (input.durationMs !== undefined) update.set('durationMs', Math.max(0, Math.round(input.durationMs)));
+    else update.setExpression('#durationMs = :nowMs - #startedAtMs').names('durationMs', 'startedAtMs').values({ ':nowMs': input.now.getTime() });
     const finished = await this.conditional('UpdateItem', () =>
       this.client.send(
         new UpdateCommand({
@@ -562,6 +565,7 @@ export class DynamoDbJobStore implements JobStore {
       .set('durationMs', run?.startedAtMs === undefined ? 0 : Math.max(0, input.now.getTime() - run.startedAtMs))
       .set('error', input.error)
       .set('statusAfter', statusAfter)
+      .set('expiresAt', input.expiresAt)
       .values({ ':now': now, ':nowMs': input.now.getTime(), ':zero': 0, ':succeeded': 'SUCCEEDED' });
     const failed = await this.conditional('UpdateItem', () =>
       this.client.send(
@@ -586,13 +590,13 @@ export class DynamoDbJobStore implements JobStore {
     return toRunRecord(stored);
   }
 
-  async completeJob(jobId: string, now: Date): Promise<JobRecord> {
+  async completeJob(jobId: string, now: Date, expiresAt?: number): Promise<JobRecord> {
     // Its progress then reads 100 % (percentageOf).
-    return this.stopJob(jobId, 'COMPLETED', now, () => undefined);
+    return this.stopJob(jobId, 'COMPLETED', now, (update) => update.set('expiresAt', expiresAt));
   }
 
-  async cancelJob(jobId: string, reason: string, now: Date): Promise<JobRecord> {
-    return this.stopJob(jobId, 'CANCELLED', now, (update) => update.set('reason', reason));
+  async cancelJob(jobId: string, reason: string, now: Date, expiresAt?: number): Promise<JobRecord> {
+    return this.stopJob(jobId, 'CANCELLED', now, (update) => update.set('reason', reason).set('expiresAt', expiresAt));
   }
 
   async recordExecution(jobId: string, executionArn: string, now: Date): Promise<void> {
@@ -619,6 +623,47 @@ export class DynamoDbJobStore implements JobStore {
     );
     if (recorded) return;
     if ((await this.getJobItem(jobId)) === undefined) throw new JobNotFoundError(jobId);
+  }
+
+  async recordSkippedRuns(jobId: string, skipped: SkippedRuns, nowDate: Date): Promise<void> {
+    const now = iso(nowDate);
+    // One item stands for the whole range, so a year of missed minute runs is one write, not 525,600.
+    await this.conditional('PutItem', () =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...runKey(jobId, skipped.from),
+            jobId,
+            iteration: skipped.from,
+            phase: 'action',
+            plannedAt: now,
+            startedAt: now,
+            finishedAt: now,
+            attempts: 0,
+            state: 'SKIPPED',
+            skippedThrough: skipped.to,
+            skipReason: skipped.reason,
+          },
+          // Admits a range not recorded yet; a retried RunStep records nothing twice.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    await this.conditional('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression:
+            'SET #cursor = :to, #updatedAt = :now, #progress.#skippedRuns = if_not_exists(#progress.#skippedRuns, :zero) + :count',
+          // Admits a range not counted yet on a job still going; a repeat or a stopped job changes nothing.
+          ConditionExpression: `#cursor < :to AND ${NOT_FINAL}`,
+          ExpressionAttributeNames: { '#cursor': 'cursor', '#updatedAt': 'updatedAt', '#progress': 'progress', '#skippedRuns': 'skippedRuns', '#status': 'status' },
+          ExpressionAttributeValues: { ':to': skipped.to, ':now': now, ':zero': 0, ':count': skipped.count, ...finalValues() },
+        }),
+      ),
+    );
   }
 
   async markFailureDelivered(jobId: string, iteration: number, now: Date): Promise<void> {
@@ -794,7 +839,7 @@ export class DynamoDbJobStore implements JobStore {
       .values({ ':iteration': iteration, ':one': 1, ...finalValues() });
     if (next.noNextRun) update.set('noNextRun', true);
     else update.remove('noNextRun');
-    if (final) update.set('finishedAt', now);
+    if (final) update.set('finishedAt', now).set('expiresAt', run.expiresAt);
     if (succeeded) {
       update
         .setExpression('#progress.#completedRuns = #progress.#completedRuns + :one')

@@ -55,6 +55,12 @@ export class TransientError extends SchedulerError {}
  */
 export class PermanentError extends SchedulerError {}
 
+/**
+ * A call the webhook guard refused: a non-http(s) scheme, or a host that is (or resolves to) a loopback,
+ * private, link-local, metadata or other non-public address. Permanent: the same job is refused again.
+ */
+export class BlockedDestinationError extends PermanentError {}
+
 /** The names the ASL matches on. Kept beside the classes so both change together. */
 export const RETRYABLE_ERROR_NAME = TransientError.name;
 export const PERMANENT_ERROR_NAMES = [PermanentError.name, ValidationError.name] as const;

@@ -123,7 +123,8 @@ function parseTask(body: unknown, id: string): Job {
   const candidate = {
     id,
     startDateTime: task.run_at,
-    ...(recurrence ? { frequency: recurrence } : {}),
+    // Seed 001's recurring tasks have no end: they run until stopped.
+    ...(recurrence ? { frequency: recurrence, forever: true } : {}),
     action: Object.fromEntries(Object.entries(action).filter(([, value]) => value !== undefined)),
   };
   const parsed = JobSchema.safeParse(candidate);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
+import { parseScheduleExpression } from './schedule-expression';
 
 /** Execution names allow 80 characters; the id is the execution name (and its ContinueAsNew prefix). */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
@@ -111,15 +112,16 @@ export const RetrySchema = z.strictObject({
 });
 export type RetrySettings = z.output<typeof RetrySchema>;
 
-const AWS_ARN = /^arn:aws[a-z-]*:(sns|sqs):[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/;
+/** arn:<partition>:<service>:<region>:<account>:<name>, the service named: an SQS ARN is no topic. */
+const awsArn = (service: 'sns' | 'sqs') => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_.-]{1,256}$`);
 /**
  * Where failed runs are reported, once each (EventBridge Scheduler's dead-letter queue): an SNS topic or
  * SQS queue ARN on AWS; an outbox file or a URL on the embedded runtime.
  */
 export const FailureDestinationSchema = z.union(
   [
-    z.strictObject({ type: z.literal('sns'), arn: z.string().regex(AWS_ARN, 'must be an SNS topic ARN') }),
-    z.strictObject({ type: z.literal('sqs'), arn: z.string().regex(AWS_ARN, 'must be an SQS queue ARN') }),
+    z.strictObject({ type: z.literal('sns'), arn: z.string().regex(awsArn('sns'), 'must be an SNS topic ARN') }),
+    z.strictObject({ type: z.literal('sqs'), arn: z.string().regex(awsArn('sqs'), 'must be an SQS queue ARN') }),
     z.strictObject({ type: z.literal('file'), path: z.string().min(1).max(1024).regex(/^[^\0]+$/, 'must be a file path') }),
     z.strictObject({ type: z.literal('url'), url: HttpUrlSchema }),
   ],
@@ -151,17 +153,50 @@ export const JobSchema = z
     onFailure: z.enum(['continue', 'abort']).optional(),
     retry: RetrySchema.optional(),
     failureDestination: FailureDestinationSchema.optional(),
+    /** EventBridge's `cron(…)` or `rate(…)`, instead of `frequency`. */
+    scheduleExpression: z.string().min(1).max(256).optional(),
+    /** At most this many runs (Temporal's remaining actions), alone or with endDateTime. */
+    maxRuns: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').optional(),
+    /** A recurring job with neither endDateTime nor maxRuns must say so. */
+    forever: z.literal(true, { error: 'can only be true' }).optional(),
+    /** Each run starts at a time spread uniformly in this window after its planned time, the same for a retry. */
+    flexibleWindowMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440 (a day)').optional(),
+    /** What happens to runs whose time passed while nothing ran (downtime, a pause). Default `one`. */
+    catchUp: z.enum(['skip', 'one', 'all']).optional(),
+    /** Missed runs older than this are skipped (recorded as such) whatever catchUp says. Default a day. */
+    catchUpWindowMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(525_600, 'must be at most 525600 (a year)').optional(),
+    /** When a run is still going at the next run's time. Default `skip`. */
+    overlap: z.enum(['skip', 'bufferOne', 'allow']).optional(),
+    /** Finished jobs and their runs expire this many days after they end (DynamoDB TTL). */
+    retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650').optional(),
+    group: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -').optional(),
+    tags: z.array(z.string().regex(/^[A-Za-z0-9_.:=-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-')).max(20, 'at most 20 tags').optional(),
   })
   .superRefine((job, ctx) => {
+    if (job.scheduleExpression !== undefined) {
+      const parsed = parseScheduleExpression(job.scheduleExpression);
+      if ('field' in parsed) ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: parsed.message });
+      if (job.frequency) ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: 'use either frequency or scheduleExpression, not both' });
+    }
+    const recurring = job.frequency !== undefined || job.scheduleExpression !== undefined;
+    if (recurring && !job.endDateTime && job.maxRuns === undefined && job.action && !job.forever) {
+      ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'a recurring job needs endDateTime, maxRuns, or forever: true' });
+    }
+    if (job.forever && !job.action) {
+      ctx.addIssue({ code: 'custom', path: ['forever'], message: "is for action jobs: a report workflow's last run is its report" });
+    }
+    if (!recurring && job.maxRuns !== undefined && job.maxRuns !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['maxRuns'], message: 'a one-off job (no frequency or scheduleExpression) runs once' });
+    }
     if (job.endDateTime && Date.parse(job.endDateTime) <= Date.parse(job.startDateTime)) {
       ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'must be after startDateTime' });
     }
-    if (job.frequency && !job.endDateTime && !job.action) {
+    if (recurring && !job.endDateTime && job.maxRuns === undefined && !job.action) {
       // A workflow's last run is its report; without an end there is no last run and no report.
       ctx.addIssue({
         code: 'custom',
         path: ['endDateTime'],
-        message: 'is required for a recurring report workflow (a job without action)',
+        message: 'is required for a recurring report workflow (a job without action), or maxRuns',
       });
     }
     if (job.action && job.config) {
@@ -182,6 +217,12 @@ export const CursorSchema = z.object({
   firstIteration: z.number().int().nonnegative().optional(),
   /** A summary of the previous run's result, handed to the next run. */
   lastResult: z.json().optional(),
+  /** Planned time of the previous run, so a cron job's next run is found from there, not from the start. */
+  lastRunAt: z.string().optional(),
+  /** When the previous run finished: runs planned before it were overlapped by it. */
+  lastFinishedAt: z.string().optional(),
+  /** The job's run count, once computed (counting a cron's runs is not free). */
+  totalRuns: z.number().int().nonnegative().nullable().optional(),
 });
 export type Cursor = z.output<typeof CursorSchema>;
 
@@ -200,6 +241,17 @@ export interface Schedule {
   totalRuns: number | null;
   /** Present when this execution should hand the job to a fresh one before waiting (ContinueAsNew). */
   handover?: Handover;
+  /** With a flexible window: the run's planned time; `runAt` is where in the window it starts. */
+  plannedAt?: string;
+  /** Runs passed over before this one (catch-up or overlap policy), for the store to record. */
+  skipped?: SkippedRuns;
+}
+
+export interface SkippedRuns {
+  from: number;
+  to: number;
+  count: number;
+  reason: 'missed' | 'overlap';
 }
 
 export interface Handover {
@@ -237,4 +289,16 @@ export function parseJob(input: unknown): Job {
 
 export function kindOf(job: Job): 'action' | 'workflow' {
   return job.action ? 'action' : 'workflow';
+}
+
+/**
+ * When a finished job's items expire (DynamoDB TTL, epoch seconds): `retentionDays` after the later of the
+ * moment given and the job's end, so no run of a job with an end expires before the job does. A job
+ * without an end (forever) keeps each run `retentionDays` after it finished.
+ * @example retentionExpiry({ retentionDays: 30, … }, new Date('2024-12-10T10:00:00Z')) // 1736416800 (2025-01-09T10:00:00Z)
+ */
+export function retentionExpiry(job: Job, finishedAt: Date): number | undefined {
+  if (!job.retentionDays) return undefined;
+  const end = job.endDateTime ? Math.max(Date.parse(job.endDateTime), finishedAt.getTime()) : finishedAt.getTime();
+  return Math.floor((end + job.retentionDays * 86_400_000) / 1000);
 }

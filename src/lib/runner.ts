@@ -6,7 +6,7 @@
 import { logger } from '../common/logger';
 import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientError } from './errors';
 import type { JsonValue } from './json';
-import type { Cursor, Job, Schedule } from './job';
+import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
 import { nextRun } from './schedule';
 import { statusAfterRun } from './status';
 import type { JobRecord, JobStore, RunRecord } from './store';
@@ -37,6 +37,9 @@ export interface NextCursor {
   /** Carried unchanged through an execution (see src/lib/continue-as-new.ts). */
   generation?: number;
   firstIteration?: number;
+  lastRunAt?: string;
+  lastFinishedAt?: string;
+  totalRuns?: number | null;
   /** Set by a failure: true when the job's policy ended it. */
   aborted?: boolean;
 }
@@ -46,6 +49,16 @@ function lineage(cursor: Cursor): Pick<NextCursor, 'generation' | 'firstIteratio
   return {
     ...(cursor.generation === undefined ? {} : { generation: cursor.generation }),
     ...(cursor.firstIteration === undefined ? {} : { firstIteration: cursor.firstIteration }),
+  };
+}
+
+/** What the calculator should know of the run just done: its planned time, its end, the job's run count. */
+function memo(schedule: Schedule, finishedAt: Date): Pick<NextCursor, 'lastRunAt' | 'lastFinishedAt' | 'totalRuns'> {
+  const lastRunAt = schedule.plannedAt ?? schedule.runAt;
+  return {
+    ...(lastRunAt ? { lastRunAt } : {}),
+    lastFinishedAt: finishedAt.toISOString(),
+    totalRuns: schedule.totalRuns,
   };
 }
 
@@ -80,8 +93,13 @@ function nextRunAt(job: Job, schedule: Schedule): string | null {
   return nextRun(job, { iteration: schedule.iteration + 1 }, schedule.totalRuns).runAt;
 }
 
-function replay(run: RunRecord, cursor: Cursor): NextCursor {
-  return { iteration: run.iteration + 1, lastResult: run.result ?? null, ...lineage(cursor) };
+function expiry(job: Job, now: Date): { expiresAt?: number } {
+  const expiresAt = retentionExpiry(job, now);
+  return expiresAt === undefined ? {} : { expiresAt };
+}
+
+function replay(run: RunRecord, cursor: Cursor, schedule: Schedule): NextCursor {
+  return { iteration: run.iteration + 1, lastResult: run.result ?? null, ...lineage(cursor), ...memo(schedule, new Date(run.finishedAt ?? run.startedAt)) };
 }
 
 /**
@@ -91,11 +109,13 @@ function replay(run: RunRecord, cursor: Cursor): NextCursor {
  */
 export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<NextCursor> {
   const { job, schedule, cursor } = input;
+  // Runs the calculator passed over (catch-up, overlap) are recorded as skipped before this one begins.
+  if (schedule.skipped) await deps.store.recordSkippedRuns(job.id, schedule.skipped, deps.now());
   const begun = await deps.store.beginRun({
     job,
     iteration: schedule.iteration,
     phase: schedule.phase,
-    plannedAt: schedule.runAt ?? job.startDateTime,
+    plannedAt: schedule.plannedAt ?? schedule.runAt ?? job.startDateTime,
     totalRuns: schedule.totalRuns,
     executionArn: input.executionArn,
     now: deps.now(),
@@ -104,10 +124,11 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
   if (input.executionArn && schedule.iteration === (cursor.firstIteration ?? 0)) {
     await deps.store.recordExecution(job.id, input.executionArn, deps.now());
   }
-  if (begun.kind === 'already-finished') return replay(begun.run, cursor);
+  if (begun.kind === 'already-finished') return replay(begun.run, cursor, schedule);
 
   const delay = retryDelayMs(job, begun.attempts);
   if (delay > 0 && deps.sleep) await deps.sleep(delay);
+  const stepStarted = performance.now();
   let outcome;
   try {
     outcome = await deps.steps[schedule.phase]({
@@ -136,14 +157,17 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
       nextRunAt: nextRunAt(job, schedule),
       finalReport: outcome.finalReport,
       now: deps.now(),
+      // Real elapsed time, whatever the clock: it is what Lambda would bill.
+      durationMs: performance.now() - stepStarted,
+      ...expiry(job, deps.now()),
     });
   } catch (error) {
     // Another invocation of the same run finished first: its record is the one that counts.
     if (!(error instanceof RunAlreadyFinishedError)) throw error;
     const recorded = await deps.store.getRun(job.id, schedule.iteration);
-    if (recorded) return replay(recorded, cursor);
+    if (recorded) return replay(recorded, cursor, schedule);
   }
-  return { iteration: schedule.iteration + 1, lastResult: summary, ...lineage(cursor) };
+  return { iteration: schedule.iteration + 1, lastResult: summary, ...lineage(cursor), ...memo(schedule, deps.now()) };
 }
 
 export interface FailureInput extends RunInput {
@@ -177,10 +201,15 @@ export async function recordFailure(deps: RunnerDeps, input: FailureInput): Prom
       policy,
       nextRunAt: policy === 'abort' ? null : nextRunAt(job, schedule),
       now: deps.now(),
+      ...expiry(job, deps.now()),
     });
   } catch (error) {
     // A stopped or finished job: nothing more to run, whatever the policy says.
     if (error instanceof JobNotActiveError) return { iteration: schedule.iteration + 1, aborted: true, ...lineage(cursor) };
+    // The run was recorded a success after all: an attempt failed after its record (counting it on the job
+    // was throttled, say) and the retries ran out on the way back. beginRun counts a finished run on its job
+    // if need be and hands back its record: the job goes on from it instead of the execution failing here.
+    if (error instanceof RunAlreadyFinishedError) return recordedSuccess(deps, input);
     throw error;
   }
   await deliverFailure(deps, input, failed);
@@ -188,8 +217,31 @@ export async function recordFailure(deps: RunnerDeps, input: FailureInput): Prom
     iteration: schedule.iteration + 1,
     ...(cursor.lastResult === undefined ? {} : { lastResult: cursor.lastResult }),
     ...lineage(cursor),
+    ...memo(schedule, deps.now()),
     aborted: policy === 'abort',
   };
+}
+
+/** The cursor after a run that turned out SUCCEEDED when its failure was to be recorded. */
+async function recordedSuccess(deps: RunnerDeps, input: FailureInput): Promise<NextCursor> {
+  const { job, schedule, cursor } = input;
+  try {
+    const begun = await deps.store.beginRun({
+      job,
+      iteration: schedule.iteration,
+      phase: schedule.phase,
+      plannedAt: schedule.plannedAt ?? schedule.runAt ?? job.startDateTime,
+      totalRuns: schedule.totalRuns,
+      executionArn: input.executionArn,
+      now: deps.now(),
+    });
+    if (begun.kind === 'already-finished') return replay(begun.run, cursor, schedule);
+  } catch (error) {
+    if (error instanceof JobNotActiveError) return { iteration: schedule.iteration + 1, aborted: true, ...lineage(cursor) };
+    throw error;
+  }
+  // A SUCCEEDED run never becomes runnable again; reaching here means the store broke that rule.
+  throw new PermanentError(`run ${schedule.iteration} of job ${job.id} was reported finished and then could be begun again`);
 }
 
 /**
@@ -226,6 +278,6 @@ async function deliverFailure(deps: RunnerDeps, input: FailureInput, run: RunRec
 
 /** The loop ended: mark the job COMPLETED and return what the execution outputs. */
 export async function finishJob(deps: RunnerDeps, job: Job): Promise<Pick<JobRecord, 'jobId' | 'status' | 'progress'>> {
-  const record = await deps.store.completeJob(job.id, deps.now());
+  const record = await deps.store.completeJob(job.id, deps.now(), retentionExpiry(job, deps.now()));
   return { jobId: record.jobId, status: record.status, progress: record.progress };
 }

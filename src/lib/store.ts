@@ -6,10 +6,10 @@
  * finisher of a run gets RunAlreadyFinished, a write to a stopped job gets JobNotActiveError.
  */
 import type { JsonValue } from './json';
-import type { Job, Phase } from './job';
+import type { Job, Phase, SkippedRuns } from './job';
 import type { JobStatus } from './status';
 
-export type RunState = 'STARTED' | 'SUCCEEDED' | 'FAILED';
+export type RunState = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
 export interface RunRecord {
   jobId: string;
@@ -30,12 +30,17 @@ export interface RunRecord {
   executionArn?: string;
   /** When the failure was delivered to the job's failureDestination. */
   failureDeliveredAt?: string;
+  /** A SKIPPED item stands for the runs from `iteration` to `skippedThrough`, and says why. */
+  skippedThrough?: number;
+  skipReason?: 'missed' | 'overlap';
 }
 
 export interface Progress {
   percentage: number;
   completedRuns: number;
   failedRuns: number;
+  /** Runs passed over by the catch-up or overlap policy. */
+  skippedRuns?: number;
   totalRuns: number | null;
   /** Workflows only: seed-000's day counters, a "day" being one run. */
   currentDay?: number;
@@ -92,6 +97,10 @@ export interface FinishRunInput {
   nextRunAt: string | null;
   finalReport?: JsonValue;
   now: Date;
+  /** TTL (epoch seconds) for the run item, and for the job item when this run ends the job. */
+  expiresAt?: number;
+  /** How long the step ran, on a real-time clock; absent: the span between start and finish. */
+  durationMs?: number;
 }
 
 export interface FailRunInput {
@@ -104,6 +113,8 @@ export interface FailRunInput {
   policy: 'abort' | 'continue';
   nextRunAt: string | null;
   now: Date;
+  /** TTL (epoch seconds) for the run item, and for the job item when this failure ends the job. */
+  expiresAt?: number;
 }
 
 export interface JobStore {
@@ -119,10 +130,12 @@ export interface JobStore {
   finishRun(input: FinishRunInput): Promise<RunRecord>;
   failRun(input: FailRunInput): Promise<RunRecord>;
   /** Mark the job COMPLETED (the loop ended). */
-  completeJob(jobId: string, now: Date): Promise<JobRecord>;
+  completeJob(jobId: string, now: Date, expiresAt?: number): Promise<JobRecord>;
   /** Mark the job CANCELLED unless it is already final; returns the record as it ends up. */
-  cancelJob(jobId: string, reason: string, now: Date): Promise<JobRecord>;
+  cancelJob(jobId: string, reason: string, now: Date, expiresAt?: number): Promise<JobRecord>;
   recordExecution(jobId: string, executionArn: string, now: Date): Promise<void>;
+  /** Record a range of runs the calculator passed over as one SKIPPED item; a repeat changes nothing. */
+  recordSkippedRuns(jobId: string, skipped: SkippedRuns, now: Date): Promise<void>;
   /** Remember that a failed run was delivered to the failure destination. */
   markFailureDelivered(jobId: string, iteration: number, now: Date): Promise<void>;
   /** Delete a job and all its runs; returns how many jobs were deleted (0 or 1). */

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --port 3000 --speed 86400 | --fast --memory --data-dir .data --token T]`
+ * `npm start [-- --port 3000 --speed 86400 | --fast --memory --data-dir .data --token T --allow-hosts 127.0.0.1]`
  * Starts the embedded runtime and prints where each part listens; Ctrl-C stops it cleanly.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +14,8 @@ const USAGE = `usage: npm start -- [options]
   --dynamo-port N   DynamoDB endpoint port (default 8000; 0 = any free port)
   --sfn-port N      Step Functions endpoint port (default 8083; 0 = any free port)
   --no-resume       do not resume unfinished jobs
+  --allow-hosts L   comma-separated host names and CIDRs webhooks and data sources may call although
+                    they are not public, e.g. 127.0.0.1,localhost (env WEBHOOK_ALLOW_HOSTS; default none)
   --log-level L     DEBUG, INFO, WARN or ERROR (default WARN)`;
 
 function fail(message: string): never {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
         'dynamo-port': { type: 'string' },
         'sfn-port': { type: 'string' },
         'no-resume': { type: 'boolean' },
+        'allow-hosts': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   if (!Number.isFinite(speed) || speed < 0) fail(`--speed must be a number of 0 or more, got "${values.speed}"`);
   // The logger reads its level when first loaded, so set it before loading the runtime.
   process.env.POWERTOOLS_LOG_LEVEL = (values['log-level'] ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN').toUpperCase();
+  const allowHosts = values['allow-hosts'] ?? process.env.WEBHOOK_ALLOW_HOSTS;
   const { startRuntime } = await import('./runtime');
   const { dashboardFiles } = await import('./dashboard-files');
 
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
     speed,
     resume: !values['no-resume'],
     staticFiles: dashboardFiles(),
+    ...(allowHosts ? { allowHosts } : {}),
     ...((values.token ?? process.env.API_TOKEN) ? { apiToken: values.token ?? process.env.API_TOKEN } : {}),
   });
 
@@ -77,10 +82,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       'step-scheduler local runtime',
-      `  HTTP API + dashboard  ${runtime.url}`,
+      `  HTTP API + dashboard  ${runtime.url}   (dashboard: open ${runtime.url}/ in a browser)`,
       `  Step Functions        ${runtime.sfnEndpoint}   (state machine ${runtime.stateMachineArn})`,
       `  DynamoDB              ${runtime.dynamoEndpoint}   (table ${runtime.tableName}, ${values.memory ? 'in memory' : `on disk in ${values['data-dir'] ?? '.data'}`})`,
       `  clock                 ${clock}`,
+      `  webhook guard         public addresses only${allowHosts ? `, and ${allowHosts}` : ''}`,
       `  resumed               ${runtime.resumed.length} unfinished job(s)${runtime.resumed.length ? `: ${runtime.resumed.join(', ')}` : ''}`,
       '',
       `  try: curl -s -X POST ${runtime.url}/jobs -H 'content-type: application/json' -d @mocks/job.json`,

@@ -4,11 +4,31 @@
  * polyfill is installed here, before the engine is used.
  */
 import './promise-with-resolvers';
-import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { StateMachine as EngineStateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { taskFunctions, withResources } from '../statemachines';
 
-export { StateMachine };
 export type { RunOptions };
+
+type Definition = ConstructorParameters<typeof EngineStateMachine>[0];
+type MachineOptions = ConstructorParameters<typeof EngineStateMachine>[1];
+/** Definitions (with their validation options) that passed validation in this process. */
+const validated = new Set<string>();
+
+/**
+ * The engine's StateMachine, validating each distinct definition once per process. The engine runs
+ * asl-validator in every constructor — ~180 ms on this 2-core machine — and the local runtime builds one
+ * machine per execution, which capped it at about five execution starts a second; a definition that
+ * passed once is built with `noValidate` after that. An invalid one still throws every time.
+ * @example new StateMachine(localDefinition()) // validated; the next `new StateMachine(localDefinition())` is not
+ */
+export class StateMachine extends EngineStateMachine {
+  constructor(definition: Definition, options?: MachineOptions) {
+    const key = JSON.stringify([definition, options?.validationOptions ?? null]);
+    const known = validated.has(key);
+    super(definition, known ? { ...options, validationOptions: { ...options?.validationOptions, noValidate: true } } : options);
+    validated.add(key);
+  }
+}
 
 type Execution = ReturnType<StateMachine['run']>;
 /** The engine's event log entry (StateEntered, StateExited, StateRetried, StateCaught, …); not exported by name. */

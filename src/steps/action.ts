@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PermanentError } from '../lib/errors';
+import type { NetGuard } from '../adapters/guarded-http';
 import type { MessageAction, WebhookAction } from '../lib/job';
 import type { StepContext, StepHandler, StepResult } from '../lib/steps';
 import { errorForStatus, fetchCapped, redactUrl, snippet } from './data-source';
@@ -13,6 +14,8 @@ export interface ActionOptions {
   timeoutMs: number;
   /** The response is read only this far: its content is not used beyond an error message. */
   maxResponseBytes: number;
+  /** The webhook guard and its allow-list; public addresses only by default. */
+  guard?: NetGuard;
 }
 
 export const DEFAULT_ACTION_OPTIONS: ActionOptions = { timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
@@ -37,12 +40,12 @@ async function callWebhook(action: WebhookAction, context: StepContext, options:
   const response = await fetchCapped(
     action.url,
     { method: action.method, headers, body: action.body === undefined ? undefined : JSON.stringify(action.body) },
-    { timeoutMs: options.timeoutMs, maxBytes: options.maxResponseBytes, what },
+    { timeoutMs: options.timeoutMs, maxBytes: options.maxResponseBytes, what, ...(options.guard ? { guard: options.guard } : {}) },
   );
   const latencyMs = Math.round(performance.now() - started);
   if (response.status >= 300 && response.status <= 399) {
-    // Not followed: a redirect would let a webhook reach an address its configuration never named
-    // (DESIGN.md plans a guard against private and metadata addresses; it must not be bypassable).
+    // Not followed: a redirect would let a webhook reach an address its configuration never named, past
+    // the webhook guard's check of the configured one.
     throw new PermanentError(`${what} answered ${response.status} redirecting to ${response.headers.get('location') ?? '(no location)'}; configure the final address`);
   }
   if (response.status < 200 || response.status > 299) throw errorForStatus(response.status, what, snippet(response.body));

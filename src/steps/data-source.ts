@@ -1,10 +1,11 @@
 /**
- * Reading a workflow's data source, and the HTTP plumbing the webhook action shares with it: a fetch
- * with a deadline and a cap on how much of the body is read, whose failures arrive already sorted into
- * TransientError (try again later) and PermanentError (fix the job).
+ * Reading a workflow's data source, and the HTTP plumbing the webhook action shares with it: a guarded
+ * call with a deadline and a cap on how much of the body is read, whose failures arrive already sorted
+ * into TransientError (try again later) and PermanentError (fix the job).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { guardedFetch, type CappedResponse, type GuardedRequestInit, type NetGuard } from '../adapters/guarded-http';
 import { PermanentError, TransientError } from '../lib/errors';
 import { WorkflowConfigSchema, type Job, type WorkflowConfig } from '../lib/job';
 import { generateSampleRecords, parseDataSource, parseRecords, seedFromName } from '../lib/records';
@@ -14,6 +15,8 @@ export interface ReadLimits {
   timeoutMs: number;
   /** Larger sources are refused: the whole source is held in a Lambda's memory. */
   maxBytes: number;
+  /** Who an http(s) source may be: the webhook guard and its allow-list (public addresses only by default). */
+  guard?: NetGuard;
 }
 
 /** A Lambda has room for 10 MiB of JSON next to its parsed form; seed 000's 7,543 records are ~0.8 MiB. */
@@ -33,90 +36,27 @@ export function redactUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
-export interface CappedResponse {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-  /** The body was longer than the cap and was cut there. */
-  truncated: boolean;
-}
+export type { CappedResponse } from '../adapters/guarded-http';
 
 export interface FetchCappedOptions {
   timeoutMs: number;
   maxBytes: number;
   /** What is being called, for messages: "data source https://…", "webhook https://…". */
   what: string;
-}
-
-/** Node's fetch wraps socket failures in `TypeError('fetch failed')`; the code is on the cause. */
-function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
-/** Read at most `maxBytes` of a body, then stop the download rather than buffer the rest. */
-async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-  if (!body) return { bytes: Buffer.alloc(0), truncated: false };
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { bytes: Buffer.concat(chunks, size), truncated: false };
-    if (size + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - size));
-      // The rest is not wanted; a failure to cancel changes nothing for the caller.
-      await reader.cancel().catch(() => undefined);
-      return { bytes: Buffer.concat(chunks, maxBytes), truncated: true };
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
+  /** The webhook guard and its allow-list; public addresses only by default. */
+  guard?: NetGuard;
 }
 
 /**
- * Node's fetch refuses a URL with user:password in it; a data source or webhook written that way means
- * HTTP Basic authentication, so the credentials move into the Authorization header.
- */
-function withBasicAuth(url: string, init: RequestInit): { url: string; init: RequestInit } {
-  const parsed = new URL(url);
-  if (parsed.username === '' && parsed.password === '') return { url, init };
-  const headers = new Headers(init.headers);
-  if (!headers.has('authorization')) {
-    const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-    headers.set('authorization', `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`);
-  }
-  parsed.username = '';
-  parsed.password = '';
-  return { url: parsed.href, init: { ...init, headers } };
-}
-
-/**
- * fetch with a deadline over headers and body, a cap on the body read, and no redirects followed (a
- * redirect comes back as its 3xx response). Timeouts and network failures throw TransientError, a
- * request fetch refuses to build throws PermanentError; the caller judges the status code.
+ * An HTTP call behind the webhook guard (src/adapters/guarded-http.ts): a deadline over headers and body,
+ * a cap on the body read, no redirects followed (a redirect comes back as its 3xx response), Basic
+ * authentication from user:password in the address. Refused addresses throw BlockedDestinationError,
+ * timeouts and network failures TransientError, a request that cannot be built PermanentError; the
+ * caller judges the status code.
  * @example const res = await fetchCapped('https://example.com/data.json', {}, { timeoutMs: 5000, maxBytes: 65536, what: 'data source' })
  */
-export async function fetchCapped(url: string, init: RequestInit, options: FetchCappedOptions): Promise<CappedResponse> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  try {
-    const request = withBasicAuth(url, init);
-    const response = await fetch(request.url, { ...request.init, redirect: 'manual', signal });
-    const { bytes, truncated } = await readCapped(response.body, options.maxBytes);
-    return { status: response.status, headers: response.headers, body: bytes, truncated };
-  } catch (error) {
-    if (signal.aborted) {
-      throw new TransientError(`${options.what} did not answer within ${options.timeoutMs} ms`, { cause: error });
-    }
-    // Checked by name: fetch's errors come from Node's own realm, so instanceof fails under a test VM.
-    if ((error as Error | undefined)?.name === 'TypeError') {
-      const { message, cause } = error as Error;
-      // fetch wraps a socket failure with its cause; a TypeError without one is a request it refused to build.
-      if (cause === undefined) throw new PermanentError(`${options.what} cannot be called: ${message}`, { cause: error });
-      throw new TransientError(`${options.what} could not be reached (${networkCode(error) ?? String(cause)})`, { cause: error });
-    }
-    throw error;
-  }
+export async function fetchCapped(url: string, init: GuardedRequestInit, options: FetchCappedOptions): Promise<CappedResponse> {
+  return guardedFetch(url, init, options);
 }
 
 /**
@@ -143,7 +83,7 @@ async function readHttp(url: string, limits: ReadLimits): Promise<string> {
   const response = await fetchCapped(
     url,
     { headers: { accept: 'application/json, application/x-ndjson;q=0.9, */*;q=0.1' } },
-    { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes + 1, what },
+    { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes + 1, what, ...(limits.guard ? { guard: limits.guard } : {}) },
   );
   if (response.status < 200 || response.status > 299) throw errorForStatus(response.status, what, snippet(response.body));
   if (response.truncated || response.body.length > limits.maxBytes) {

@@ -1,13 +1,31 @@
 /** Which step runs a phase. The task Lambda looks the handler up here by the calculator's phase. */
+import type { NetGuard } from '../adapters/guarded-http';
 import type { StepRegistry } from '../lib/steps';
-import { actionStep } from './action';
-import { collectionStep } from './collection';
-import { processingStep } from './processing';
-import { reportStep } from './report';
+import { actionStep, createActionStep, DEFAULT_ACTION_OPTIONS } from './action';
+import { collectionStep, createCollectionStep } from './collection';
+import { DEFAULT_READ_LIMITS } from './data-source';
+import { createProcessingStep, processingStep } from './processing';
+import { createReportStep, reportStep } from './report';
 
+/** The steps with default limits and the strictest guard: public addresses only. */
 export const defaultSteps: StepRegistry = {
   collection: collectionStep,
   processing: processingStep,
   report: reportStep,
   action: actionStep,
 };
+
+/**
+ * The steps with default limits, calling out through the given webhook guard (its allow-list opens
+ * exceptions, such as 127.0.0.1 for local testing).
+ * @example createSteps({ guard: new NetGuard({ allowList: parseAllowList('127.0.0.1') }) })
+ */
+export function createSteps(options: { guard: NetGuard }): StepRegistry {
+  const limits = { ...DEFAULT_READ_LIMITS, guard: options.guard };
+  return {
+    collection: createCollectionStep(limits),
+    processing: createProcessingStep(limits),
+    report: createReportStep(limits),
+    action: createActionStep({ ...DEFAULT_ACTION_OPTIONS, guard: options.guard }),
+  };
+}

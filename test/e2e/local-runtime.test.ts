@@ -10,7 +10,8 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   // Waits skipped: a 7-day job runs in well under a second.
-  runtime = await startRuntime({ port: 0, memory: true, speed: 0 });
+  // The test webhook listens on 127.0.0.1, which the webhook guard refuses unless allow-listed.
+  runtime = await startRuntime({ port: 0, memory: true, speed: 0, allowHosts: '127.0.0.1' });
 });
 
 afterAll(async () => {

@@ -56,25 +56,36 @@ afterAll(async () => {
 
 it('resumes a job killed with SIGKILL mid-way without running a finished run twice', async () => {
   const first = await startCli();
-  const start = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000).toISOString();
-  const end = new Date(Date.parse(start) + 6 * 86_400_000).toISOString();
+  // Dated on the runtime's own warped clock (a day a second), a day ahead; if the machine is slow enough
+  // for a run to be late, catchUp 'all' still runs it rather than skipping it.
+  const { now } = (await (await fetch(`${first.url}/health`)).json()) as { now: string };
+  const start = new Date(Math.ceil(Date.parse(now) / 1000) * 1000 + 86_400_000);
   const created = await fetch(`${first.url}/jobs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'killed-mid-way', startDateTime: start, endDateTime: end, frequency: { days: 1 }, config: { dataSource: 'sample:analytics' } }),
+    body: JSON.stringify({
+      id: 'killed-mid-way',
+      startDateTime: start.toISOString(),
+      endDateTime: new Date(start.getTime() + 6 * 86_400_000).toISOString(),
+      frequency: { days: 1 },
+      catchUp: 'all',
+      catchUpWindowMinutes: 10_080,
+      config: { dataSource: 'sample:analytics' },
+    }),
   });
   expect(created.status).toBe(201);
-  await until(async () => (await getJob(first.url, 'killed-mid-way')).progress?.completedRuns >= 3, 30_000, 'three runs');
+  const { jobId } = (await created.json()) as { jobId: string };
+  await until(async () => (await getJob(first.url, jobId)).progress?.completedRuns >= 3, 30_000, 'three runs');
 
   first.child.kill('SIGKILL');
   await new Promise((resolve) => first.child.once('exit', resolve));
   const second = await startCli();
-  await until(async () => (await getJob(second.url, 'killed-mid-way')).status === 'COMPLETED', 40_000, 'completion');
-  const job = await getJob(second.url, 'killed-mid-way');
+  await until(async () => (await getJob(second.url, jobId)).status === 'COMPLETED', 40_000, 'completion');
+  const job = await getJob(second.url, jobId);
   const outbox = (await readFile(path.join(dataDir, 'outbox.ndjson'), 'utf8')).trim().split('\n');
   second.child.kill('SIGTERM');
 
-  expect(second.output()).toMatch(/resumed\s+1 unfinished job\(s\): killed-mid-way/);
+  expect(second.output()).toMatch(new RegExp(`resumed\\s+1 unfinished job\\(s\\): ${jobId}`));
   expect(job.progress).toMatchObject({ completedRuns: 7, failedRuns: 0, percentage: 100 });
   expect(job.progress.steps.map((s: { iteration: number; state: string }) => [s.iteration, s.state])).toEqual(
     [0, 1, 2, 3, 4, 5, 6].map((i) => [i, 'SUCCEEDED']),

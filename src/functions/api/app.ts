@@ -9,15 +9,17 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
-import { JobNotFoundError, ValidationError } from '../../lib/errors';
+import { BlockedDestinationError, JobNotFoundError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
-import { JOB_ID_PATTERN } from '../../lib/job';
-import { jobFromBody } from '../../lib/job-input';
+import { JOB_ID_PATTERN, type Job } from '../../lib/job';
+import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
+import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
 import { nextRun, totalRuns, upcomingRuns } from '../../lib/schedule';
 import { buildStats, type RunDurations } from '../../lib/stats';
 import { isFinalStatus, isKnownStatus } from '../../lib/status';
 import type { JobRecord, JobStore } from '../../lib/store';
-import { MalformedJsonError, PayloadTooLargeError, UnauthorizedError } from './errors';
+import type { DashboardAsset } from './dashboard-assets';
+import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
 import { matchRoute, type RouteKey } from './router';
 import { jobDetailView, jobSummaryView, upcomingView } from './views';
@@ -36,6 +38,17 @@ export interface ApiDeps {
   now: () => Date;
   /** When set, every route but /health needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
+  /**
+   * The webhook guard checking, at submit time, every URL a job will make the product call. The Lambda and
+   * the local runtime give the resolving one (src/adapters/guarded-http.ts); without one, only schemes and
+   * IP-literal hosts are checked here (the call-time check still resolves and refuses).
+   */
+  urlGuard?: UrlGuard;
+  /**
+   * The dashboard's files by name (`index.html`, `app.js`, `app.css`), served at `/`, `/app.js`, `/app.css`.
+   * The Lambda gets them embedded at package time; without them those paths answer as unknown routes.
+   */
+  dashboard?: Readonly<Partial<Record<string, DashboardAsset>>>;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -133,6 +146,33 @@ async function withCursorField<T>(name: string, call: () => Promise<T>): Promise
 
 // ---- helpers over the ports -------------------------------------------------------------------------------
 
+/** Every URL a job makes the product call, named by the field the client wrote it in. */
+function callTargets(job: Job, shape: BodyShape): Array<{ field: string; url: string }> {
+  const targets: Array<{ field: string; url: string }> = [];
+  if (job.action?.type === 'webhook') targets.push({ field: shape === 'task' ? 'payload.url' : 'action.url', url: job.action.url });
+  if (job.failureDestination?.type === 'url') targets.push({ field: 'failureDestination.url', url: job.failureDestination.url });
+  const dataSource = job.config?.dataSource;
+  if (dataSource !== undefined && /^https?:/i.test(dataSource)) targets.push({ field: 'config.dataSource', url: dataSource });
+  return targets;
+}
+
+/** Refuse, as a 400 naming the field, a job that would call a loopback, private or metadata address. */
+async function checkCallTargets(guard: UrlGuard, job: Job, shape: BodyShape): Promise<void> {
+  const issues = await Promise.all(
+    callTargets(job, shape).map(async ({ field, url }) => {
+      try {
+        await guard.check(url);
+        return undefined;
+      } catch (error) {
+        if (error instanceof BlockedDestinationError) return { field, message: error.message };
+        throw error;
+      }
+    }),
+  );
+  const refused = issues.filter((issue) => issue !== undefined);
+  if (refused.length > 0) throw new ValidationError(refused);
+}
+
 async function allJobs(store: JobStore): Promise<JobRecord[]> {
   const jobs: JobRecord[] = [];
   let cursor: string | undefined;
@@ -184,13 +224,36 @@ function cryptoRandom(): number {
   return randomInt(2 ** 32) / 2 ** 32;
 }
 
+/** One of the dashboard's files, with the headers the local runtime also sends. */
+function dashboardFile(files: ApiDeps['dashboard'], name: string, path: string): APIGatewayProxyResult {
+  const file = files?.[name];
+  if (!file) throw new RouteNotFoundError(path);
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': file.contentType,
+      // A deploy replaces the files under the same names: the browser must ask again, not keep the old bundle.
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      // The page's buttons stop jobs with the key it holds: no other site may frame it to steer the clicks.
+      'content-security-policy': "frame-ancestors 'none'",
+    },
+    body: file.body,
+  };
+}
+
 // ---- routes -----------------------------------------------------------------------------------------------
 
 type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
 
 function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
   const { store, executions } = deps;
+  const urlGuard = deps.urlGuard ?? literalUrlGuard();
   return {
+    'GET /': async ({ event }) => dashboardFile(deps.dashboard, 'index.html', event.path ?? '/'),
+    'GET /app.js': async ({ event }) => dashboardFile(deps.dashboard, 'app.js', event.path ?? '/app.js'),
+    'GET /app.css': async ({ event }) => dashboardFile(deps.dashboard, 'app.css', event.path ?? '/app.css'),
+
     'GET /health': async () => {
       const [storeProbe, sfnProbe] = await Promise.all([
         // Any read proves the table answers; an id no job can have (a space) keeps it a cheap miss.
@@ -198,13 +261,15 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
         probe('stepFunctions', () => executions.ping()),
       ]);
       const up = storeProbe.reachable && sfnProbe.reachable;
-      return json(up ? 200 : 503, { status: up ? 'ok' : 'unavailable', store: storeProbe, stepFunctions: sfnProbe });
+      // `now` is the scheduler's clock: warped on a local runtime, so clients can plan jobs on it.
+      return json(up ? 200 : 503, { status: up ? 'ok' : 'unavailable', now: deps.now().toISOString(), store: storeProbe, stepFunctions: sfnProbe });
     },
 
     'POST /jobs': async ({ event }) => {
       const body = readJsonBody(event);
       const now = deps.now();
       const job = jobFromBody(body, { now, random: cryptoRandom });
+      await checkCallTargets(urlGuard, job, bodyShape(body));
       const input = { job };
       // Defaults the schema adds make the input a little larger than the body: check what is sent.
       const inputBytes = Buffer.byteLength(JSON.stringify(input), 'utf8');

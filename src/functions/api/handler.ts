@@ -8,7 +8,9 @@ import { optionalEnv } from '../../common/config';
 import { jobStore } from '../../adapters/store';
 import { runDurations } from '../../adapters/dynamodb-stats';
 import { executionService } from '../../adapters/sfn';
+import { netGuardFromEnv } from '../../adapters/guarded-http';
 import { createApi, type ApiHandler } from './app';
+import { DASHBOARD_FILES } from './dashboard-assets';
 import { toHttpResponse } from './http';
 
 let app: ApiHandler | undefined;
@@ -21,6 +23,8 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
       runDurations: runDurations(),
       now,
       apiToken: optionalEnv('API_TOKEN'),
+      urlGuard: netGuardFromEnv(process.env),
+      dashboard: DASHBOARD_FILES,
     });
   } catch (error) {
     // Missing configuration (TABLE_NAME, STATE_MACHINE_ARN): logged by name, answered as a plain 500.

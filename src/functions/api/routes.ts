@@ -13,6 +13,11 @@ export interface RouteSpec {
 }
 
 export const ROUTES = [
+  // The dashboard (src/dashboard): public, as the page holds no data; its API calls carry the key and token
+  // the user types into it.
+  { method: 'GET', path: '/', private: false },
+  { method: 'GET', path: '/app.js', private: false },
+  { method: 'GET', path: '/app.css', private: false },
   { method: 'GET', path: '/health', private: false },
   { method: 'POST', path: '/jobs', private: true },
   { method: 'GET', path: '/jobs', private: true },

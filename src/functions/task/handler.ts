@@ -9,7 +9,9 @@ import { CursorSchema, JobSchema, parseOrThrow } from '../../lib/job';
 import { executeRun, finishJob, recordFailure, type RunnerDeps } from '../../lib/runner';
 import { jobStore } from '../../adapters/store';
 import { createNotifier } from '../../adapters/notifier';
-import { defaultSteps } from '../../steps/registry';
+import { failureSinkFromEnv } from '../../adapters/failure-sink';
+import { netGuardFromEnv } from '../../adapters/guarded-http';
+import { createSteps } from '../../steps/registry';
 
 const ScheduleSchema = z.object({
   iteration: z.number().int().nonnegative(),
@@ -59,10 +61,21 @@ export function createTaskHandler(makeDeps: () => RunnerDeps) {
   };
 }
 
-/** The Lambda entry point: the DynamoDB store from TABLE_NAME (and DYNAMODB_ENDPOINT off AWS). */
-export const handler = createTaskHandler(() => ({
-  store: jobStore(),
-  steps: defaultSteps,
-  notifier: createNotifier(process.env),
-  now,
-}));
+/** A real wait, for the job's own retry backoff (at most a minute: RetrySchema's caps). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The Lambda entry point: the DynamoDB store from TABLE_NAME (and DYNAMODB_ENDPOINT off AWS), the webhook
+ * guard with WEBHOOK_ALLOW_HOSTS as its allow-list, failure destinations (FAILURE_FILE_DIR for `file`).
+ */
+export const handler = createTaskHandler(() => {
+  const guard = netGuardFromEnv(process.env);
+  return {
+    store: jobStore(),
+    steps: createSteps({ guard }),
+    notifier: createNotifier(process.env),
+    now,
+    sleep,
+    failures: failureSinkFromEnv(process.env, guard),
+  };
+});

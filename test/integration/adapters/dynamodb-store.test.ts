@@ -51,6 +51,7 @@ function actionJob(id = uniqueId('action'), overrides: Record<string, unknown> =
     id,
     startDateTime: '2024-12-04T10:00:00Z',
     frequency: { hours: 1 },
+    forever: true,
     action: { type: 'message', text: 'hello' },
     ...overrides,
   });

@@ -50,7 +50,9 @@ function job(overrides: Partial<JobInput> = {}): JobInput {
 
 /** Write a job item the way POST /jobs does, without the api (a test's setup). */
 async function storeJob(input: JobInput): Promise<Job> {
-  const parsed = JobSchema.parse(input);
+  // An open-ended recurring job must say so (forever: true); the setups here mean exactly that.
+  const openEnded = input.frequency !== undefined && input.endDateTime === undefined && input.maxRuns === undefined;
+  const parsed = JobSchema.parse(openEnded ? { ...input, forever: true } : input);
   const total = totalRuns(parsed);
   await t.store.createJob(parsed, { totalRuns: total, nextRunAt: nextRun(parsed, { iteration: 0 }, total).runAt, now: new Date(T0) });
   return parsed;
@@ -189,6 +191,7 @@ describe('POST /jobs', () => {
     expect(view.body.job).toMatchObject({
       startDateTime: '2024-12-10T15:00:00Z',
       frequency: { weeks: 1 },
+      forever: true,
       action: { type: 'webhook', url: 'https://example.com/notify', method: 'POST', body: { message: 'Hello, this is your scheduled task!' } },
     });
     expect(view.body.progress.totalRuns).toBeNull();
@@ -472,7 +475,7 @@ describe('GET /stats', () => {
     await succeedRun(workflow, 2, 'report', { startMs: T0 + 3 * DAY, durationMs: 300 });
     await t.store.completeJob('weekly', new Date(T0 + 3 * DAY + 1000));
     // An action job: run 0 retried once then took 400 ms, run 1 failed after 50 ms.
-    const hookBody = job({ id: 'hook', endDateTime: undefined, config: undefined, action: { type: 'webhook', url: 'https://example.com/x' } });
+    const hookBody = job({ id: 'hook', endDateTime: undefined, config: undefined, action: { type: 'webhook', url: 'https://example.com/x' }, forever: true });
     await t.call('POST', '/jobs', { body: hookBody });
     const hook = JobSchema.parse(hookBody);
     const plannedAt = '2024-12-05T10:00:00Z';
@@ -525,6 +528,8 @@ describe('GET /health', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
       status: 'ok',
+      // The scheduler's clock (the harness pins it), which a client of a warped local runtime plans by.
+      now: new Date(T0).toISOString(),
       store: { reachable: true, latencyMs: expect.any(Number) },
       stepFunctions: { reachable: true, latencyMs: expect.any(Number) },
     });

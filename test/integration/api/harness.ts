@@ -8,6 +8,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
 import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
 import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { NetGuard, type Resolver } from '../../../src/adapters/guarded-http';
 import { createApi, type ApiHandler } from '../../../src/functions/api/app';
 import { executionArnFor, type ExecutionService } from '../../../src/lib/executions';
 import type { JsonValue } from '../../../src/lib/json';
@@ -42,6 +43,28 @@ export class RecordingExecutions implements ExecutionService {
     this.down = false;
   }
 }
+
+/**
+ * DNS for the webhook guard, offline and deterministic: these `.test` names resolve to non-public
+ * addresses (and localhost to loopback); every other name does not resolve, which the submit-time check
+ * lets pass (the call-time check decides).
+ */
+export const GUARD_TEST_NAMES: Record<string, string[]> = {
+  localhost: ['127.0.0.1', '::1'],
+  'metadata.guard.test': ['169.254.169.254'],
+  'intranet.guard.test': ['10.0.0.7'],
+  'split.guard.test': ['93.184.215.14', '192.168.1.20'],
+  'mapped.guard.test': ['::ffff:127.0.0.1'],
+  'ula.guard.test': ['fd12:3456::1'],
+  'cgnat.guard.test': ['100.64.1.1'],
+  'public.guard.test': ['93.184.215.14'],
+};
+
+export const testResolver: Resolver = async (hostname) => {
+  const addresses = GUARD_TEST_NAMES[hostname];
+  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+};
 
 export interface RequestOptions {
   /** An object is sent as JSON; a string is sent as is. */
@@ -104,6 +127,7 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
     executions,
     runDurations: new DynamoDbRunDurations(client, db.tableName),
     now: () => clock.now,
+    urlGuard: new NetGuard({ resolve: testResolver }),
     ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
   });
   return {

@@ -103,6 +103,69 @@ const cases: Case[] = [
   post('seed 001 webhook without url', { ...task, payload: { data: { a: 1 } } }, 'payload.url'),
   post('seed 001 webhook with a bad method', { ...task, payload: { url: 'https://example.com', method: 'TRACE' } }, 'payload.method'),
   post('seed 001 message without text', { ...task, action: 'message', payload: { channel: 'ops' } }, 'payload.message'),
+  // retry, onFailure and failureDestination
+  post('retry.maxAttempts of 0', { ...valid, retry: { maxAttempts: 0 } }, 'retry.maxAttempts'),
+  post('retry.maxAttempts above the ASL’s 5', { ...valid, retry: { maxAttempts: 6 } }, 'retry.maxAttempts'),
+  post('a fractional retry.maxAttempts', { ...valid, retry: { maxAttempts: 2.5 } }, 'retry.maxAttempts'),
+  post('a negative retry.intervalSeconds', { ...valid, retry: { intervalSeconds: -1 } }, 'retry.intervalSeconds'),
+  post('retry.intervalSeconds above 60', { ...valid, retry: { intervalSeconds: 61 } }, 'retry.intervalSeconds'),
+  post('retry.backoffRate below 1', { ...valid, retry: { backoffRate: 0.5 } }, 'retry.backoffRate'),
+  post('retry.backoffRate above 4', { ...valid, retry: { backoffRate: 5 } }, 'retry.backoffRate'),
+  post('an unknown retry key', { ...valid, retry: { jitter: 'full' } }, 'retry.jitter'),
+  post('retry as a number', { ...valid, retry: 3 }, 'retry'),
+  post('an unknown onFailure policy', { ...valid, onFailure: 'retry' }, 'onFailure'),
+  post('onFailure as a boolean', { ...valid, onFailure: true }, 'onFailure'),
+  post('an unknown failureDestination type', { ...valid, failureDestination: { type: 'email', to: 'ops@example.com' } }, 'failureDestination'),
+  post('an SNS destination whose ARN has no account', { ...valid, failureDestination: { type: 'sns', arn: 'arn:aws:sns:us-east-1:topic' } }, 'failureDestination.arn'),
+  post('an SQS destination without an ARN', { ...valid, failureDestination: { type: 'sqs' } }, 'failureDestination'),
+  post('an SQS destination with an SNS ARN', { ...valid, failureDestination: { type: 'sqs', arn: 'arn:aws:sns:us-east-1:123456789012:t' } }, 'failureDestination.arn'),
+  post('a file destination with an empty path', { ...valid, failureDestination: { type: 'file', path: '' } }, 'failureDestination.path'),
+  post('a url destination that is not http', { ...valid, failureDestination: { type: 'url', url: 'ftp://example.com/failures' } }, 'failureDestination.url'),
+  post('a failureDestination as a string', { ...valid, failureDestination: 'arn:aws:sqs:us-east-1:123456789012:q' }, 'failureDestination'),
+  post('a failureDestination with an extra key', { ...valid, failureDestination: { type: 'file', path: 'f.ndjson', mode: 'append' } }, 'failureDestination.mode'),
+  // the webhook guard, at submit time: literal addresses, names resolving to them, every URL field
+  post('a webhook to the metadata address', { ...valid, action: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data/' } }, 'action.url'),
+  post('a webhook to loopback', { ...valid, action: { type: 'webhook', url: 'http://127.0.0.1:8080/hook' } }, 'action.url'),
+  post('a webhook to IPv6 loopback', { ...valid, action: { type: 'webhook', url: 'http://[::1]/hook' } }, 'action.url'),
+  post('a webhook to an IPv4-mapped private address', { ...valid, action: { type: 'webhook', url: 'http://[::ffff:10.0.0.1]/hook' } }, 'action.url'),
+  post('a webhook to a private address', { ...valid, action: { type: 'webhook', url: 'https://10.1.2.3/hook' } }, 'action.url'),
+  post('a webhook to carrier-grade NAT', { ...valid, action: { type: 'webhook', url: 'http://100.64.0.1/hook' } }, 'action.url'),
+  post('a webhook to the unspecified address', { ...valid, action: { type: 'webhook', url: 'http://0.0.0.0:3000/' } }, 'action.url'),
+  post('a webhook to loopback written as a decimal', { ...valid, action: { type: 'webhook', url: 'http://2130706433/' } }, 'action.url'),
+  post('a webhook to IPv6 link-local', { ...valid, action: { type: 'webhook', url: 'http://[fe80::1]/' } }, 'action.url'),
+  post('a webhook to a name resolving to the metadata address', { ...valid, action: { type: 'webhook', url: 'http://metadata.guard.test/' } }, 'action.url'),
+  post('a webhook to a name resolving to a private address', { ...valid, action: { type: 'webhook', url: 'https://intranet.guard.test/hook' } }, 'action.url'),
+  post('a webhook to a name with one private address among public ones', { ...valid, action: { type: 'webhook', url: 'https://split.guard.test/hook' } }, 'action.url'),
+  post('a webhook to a name resolving to an IPv4-mapped loopback', { ...valid, action: { type: 'webhook', url: 'https://mapped.guard.test/' } }, 'action.url'),
+  post('a webhook to a name resolving to an IPv6 unique local address', { ...valid, action: { type: 'webhook', url: 'https://ula.guard.test/' } }, 'action.url'),
+  post('a webhook to a name resolving to carrier-grade NAT', { ...valid, action: { type: 'webhook', url: 'https://cgnat.guard.test/' } }, 'action.url'),
+  post('a webhook to localhost', { ...valid, action: { type: 'webhook', url: 'http://localhost:3000/hook' } }, 'action.url'),
+  post('a failure URL to the metadata address', { ...valid, failureDestination: { type: 'url', url: 'http://169.254.169.254/' } }, 'failureDestination.url'),
+  post('a failure URL to a name resolving to a private address', { ...valid, failureDestination: { type: 'url', url: 'http://intranet.guard.test/failures' } }, 'failureDestination.url'),
+  post('a workflow reading a private data source', { ...valid, config: { dataSource: 'http://192.168.0.10/data.json' } }, 'config.dataSource'),
+  post('seed 000 reading a loopback data source', { config: { reportType: 'weekly', dataSource: 'http://127.0.0.1:9000/data.json' } }, 'config.dataSource'),
+  post('seed 001 webhook to the metadata address', { ...task, payload: { url: 'http://169.254.169.254/latest/api/token', method: 'put' } }, 'payload.url'),
+  post('seed 001 webhook to localhost', { ...task, payload: { url: 'http://localhost:8080/notify' } }, 'payload.url'),
+  // more seed-000 and seed-001 variants
+  post('seed 000 with an empty data source', { config: { dataSource: '' } }, 'config.dataSource'),
+  post('seed 000 with an unknown config key', { config: { reportType: 'weekly', schedule: 'daily' } }, 'config.schedule'),
+  post('seed 000 with config null', { config: null }, 'config'),
+  post('seed 000 with config as an array', { config: [{ reportType: 'weekly' }] }, 'config'),
+  post('seed 001 with payload as a string', { ...task, payload: 'https://example.com/notify' }, 'payload'),
+  post('seed 001 with run_at as a number', { ...task, run_at: 1733842800 }, 'run_at'),
+  post('seed 001 with an unknown top-level key', { ...task, priority: 'high' }, 'priority'),
+  post('seed 001 webhook with headers as a string', { ...task, payload: { url: 'https://example.com/notify', headers: 'X-Team: ops' } }, 'payload.headers'),
+  post('seed 001 message with text as a number', { ...task, action: 'message', payload: { message: 42 } }, 'payload.message'),
+  // wrong content shapes
+  post('a form-encoded body', 'id=daily-report&startDateTime=2024-12-05T10%3A00%3A00Z', undefined, { code: 'MALFORMED_JSON' }),
+  post('a body with a byte-order mark', `\uFEFF${JSON.stringify(valid)}`, undefined, { code: 'MALFORMED_JSON' }),
+  post('JSON true', 'true', '(body)'),
+  post('an array holding a valid job', [valid], '(body)'),
+  post('a webhook without a url', { ...valid, action: { type: 'webhook' } }, 'action.url'),
+  post('a webhook method in lower case', { ...valid, action: { type: 'webhook', url: 'https://example.com/hook', method: 'post' } }, 'action.method'),
+  post('webhook headers that are not strings', { ...valid, action: { type: 'webhook', url: 'https://example.com/hook', headers: { 'X-Retries': 3 } } }, 'action.headers.X-Retries'),
+  post('a message over 10,000 characters', { ...valid, action: { type: 'message', text: 'x'.repeat(10_001) } }, 'action.text'),
+  post('a frequency as an array', { ...valid, frequency: [{ days: 1 }] }, 'frequency'),
   // sizes
   post('a body over 256 KB', jobOfSize(MAX_BODY_BYTES + 1), undefined, { status: 413, code: 'PAYLOAD_TOO_LARGE' }),
   {
@@ -171,8 +234,8 @@ afterAll(async () => {
 });
 
 describe('a malformed request', () => {
-  it('is tried in at least 40 ways', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(40);
+  it('is tried in at least 100 ways', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(100);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('— %s — gets its 4xx with a JSON error, and writes nothing', async (_name, c) => {

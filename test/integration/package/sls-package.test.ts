@@ -3,10 +3,11 @@
  * it once and checks the stack a `sls deploy` would create.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
 import validator from 'asl-validator';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
@@ -26,6 +27,29 @@ function statements(): Array<{ Effect: string; Action: string | string[]; Resour
   return ofType('AWS::IAM::Role').flatMap(([, role]) =>
     ((role.Properties.Policies as Array<{ PolicyDocument: { Statement: never[] } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement),
   );
+}
+
+/**
+ * One file out of a zip, with zlib alone: the central directory gives its name, size and local header, the
+ * local header where its data starts (stored or deflated, as serverless writes them).
+ */
+function unzipEntry(zip: Buffer, name: string): Buffer | undefined {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  let at = zip.readUInt32LE(end + 16);
+  for (let entry = zip.readUInt16LE(end + 10); entry > 0; entry--) {
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLength) === name) {
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + size);
+      return method === 0 ? data : inflateRawSync(data);
+    }
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return undefined;
 }
 
 beforeAll(async () => {
@@ -81,6 +105,53 @@ describe('sls package', () => {
 
     expect(methods).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE']));
     expect(ofType('AWS::ApiGateway::ApiKey')).toHaveLength(1);
+  });
+
+  it('embeds the dashboard in the api bundle, and its handler serves it', async () => {
+    const handler = unzipEntry(await readFile(path.join(outDir, 'api.zip')), 'src/functions/api/handler.js');
+    const task = unzipEntry(await readFile(path.join(outDir, 'task.zip')), 'src/functions/task/handler.js');
+    expect(handler).toBeDefined();
+    expect(handler!.toString('utf8')).toContain('<title>step-scheduler</title>');
+    expect(task!.toString('utf8')).not.toContain('<title>step-scheduler</title>');
+
+    // The packaged handler itself, in a Node of its own, asked for the three files as API Gateway would.
+    const file = path.join(outDir, 'api-handler.js');
+    await writeFile(file, handler!);
+    const probe = `
+      const { handler } = require(${JSON.stringify(file)});
+      (async () => {
+        const out = {};
+        for (const path of ['/', '/app.js', '/app.css']) {
+          const r = await handler({ httpMethod: 'GET', path, headers: {}, requestContext: {} });
+          out[path] = { status: r.statusCode, type: r.headers['content-type'], cache: r.headers['cache-control'], bytes: r.body.length, head: r.body.slice(0, 15) };
+        }
+        process.stdout.write(JSON.stringify(out));
+      })();`;
+    const env = { ...process.env, TABLE_NAME: 'jobs', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:s', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+    const { stdout } = await run(process.execPath, ['-e', probe], { env, timeout: 30_000 });
+    const served = JSON.parse(stdout) as Record<string, { status: number; type: string; cache: string; bytes: number; head: string }>;
+
+    expect(served['/']).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', cache: 'no-cache', head: '<!doctype html>' });
+    expect(served['/app.js']).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8', cache: 'no-cache' });
+    expect(served['/app.css']).toMatchObject({ status: 200, type: 'text/css; charset=utf-8', cache: 'no-cache' });
+    expect(served['/app.js']!.bytes).toBeGreaterThan(10_000);
+  });
+
+  it('serves GET /, /app.js and /app.css without the API key, and every jobs route with it', () => {
+    const resources = Object.fromEntries(ofType('AWS::ApiGateway::Resource').map(([id, r]) => [id, r.Properties.PathPart as string]));
+    const pathOf = (resourceId: unknown) => {
+      if (JSON.stringify(resourceId).includes('RootResourceId')) return '/';
+      return `/${resources[(resourceId as { Ref: string }).Ref] ?? '?'}`;
+    };
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
+    const get = (p: string) => methods.find((m) => m.HttpMethod === 'GET' && pathOf(m.ResourceId) === p);
+
+    for (const p of ['/', '/app.js', '/app.css']) {
+      expect(get(p)).toBeDefined();
+      expect(get(p)!.ApiKeyRequired).toBe(false);
+    }
+    expect(get('/jobs')!.ApiKeyRequired).toBe(true);
+    expect(get('/stats')!.ApiKeyRequired).toBe(true);
   });
 
   it('grants no wildcard resource for DynamoDB, Lambda, Step Functions, SNS or SQS', () => {

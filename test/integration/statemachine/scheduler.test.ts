@@ -9,6 +9,15 @@ import { bindTaskStates, localDefinition, StateMachine, type EventLog } from '..
 import { loadDefinition } from '../../../src/statemachines';
 import type { JobStore } from '../../../src/lib/store';
 
+/**
+ * Runs are dated from tomorrow: in the future, so the calculator (on the real clock) counts none as missed,
+ * and within a year, so no execution has to hand over before its first run. Waits are overridden to 0.
+ */
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const BASE = Math.ceil(Date.now() / DAY) * DAY + DAY;
+const at = (offsetMs: number) => new Date(BASE + offsetMs).toISOString();
+
 let db: LocalDynamo;
 let store: JobStore;
 let handlers: { calculator: (e: unknown) => Promise<unknown>; task: (e: unknown) => Promise<unknown> };
@@ -17,6 +26,8 @@ beforeAll(async () => {
   db = await startDynalite();
   process.env.TABLE_NAME = db.tableName;
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  // The test webhooks and data sources listen on 127.0.0.1, which the webhook guard refuses unless allowed.
+  process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
   // Loaded after the environment is set: the handlers read it on first use.
   const calculator = await import('../../../src/functions/calculator/handler');
   const task = await import('../../../src/functions/task/handler');
@@ -66,8 +77,8 @@ async function withServer(respond: (req: http.IncomingMessage, res: http.ServerR
 
 const sevenDays = (id: string) => ({
   id,
-  startDateTime: '2024-12-04T10:00:00Z',
-  endDateTime: '2024-12-10T10:00:00Z',
+  startDateTime: at(0),
+  endDateTime: at(6 * DAY),
   frequency: { days: 1 },
   config: { reportType: 'weekly', dataSource: 'sample:analytics', notifyEmail: 'admin@example.com' },
 });
@@ -98,8 +109,8 @@ describe('the scheduler state machine on the local engine', () => {
   it('accepts seed 002’s console input, the job itself, and gives it a job item on its first run', async () => {
     const consoleJob = {
       id: 'console-job',
-      startDateTime: '2021-02-22T03:05:00.000Z',
-      endDateTime: '2021-02-22T03:20:00.000Z',
+      startDateTime: at(0),
+      endDateTime: at(15 * MINUTE),
       frequency: { minutes: 5 },
       action: { type: 'message', text: 'hello from the console' },
       context: { name: 'Curtis' },
@@ -120,7 +131,7 @@ describe('the scheduler state machine on the local engine', () => {
         res.writeHead(calls === 1 ? 503 : 200, { 'content-type': 'application/json' }).end('{}');
       },
       async (url) => {
-        const job = { id: 'flaky-hook', startDateTime: '2024-12-04T10:00:00Z', action: { type: 'webhook', url: `${url}/hook` } };
+        const job = { id: 'flaky-hook', startDateTime: at(0), action: { type: 'webhook', url: `${url}/hook` } };
 
         const { events, result } = await execute({ job }, 'flaky-hook');
 
@@ -164,8 +175,8 @@ describe('the scheduler state machine on the local engine', () => {
       async (url) => {
         const job = {
           id: 'hook-continues',
-          startDateTime: '2024-12-04T10:00:00Z',
-          endDateTime: '2024-12-04T10:02:00Z',
+          startDateTime: at(0),
+          endDateTime: at(2 * MINUTE),
           frequency: { minutes: 1 },
           action: { type: 'webhook', url },
         };

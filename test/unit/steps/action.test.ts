@@ -1,9 +1,9 @@
-import { PermanentError, TransientError } from '../../../src/lib/errors';
+import { BlockedDestinationError, PermanentError, TransientError } from '../../../src/lib/errors';
 import { parseJob, type JobInput } from '../../../src/lib/job';
 import { createActionStep } from '../../../src/steps/action';
-import { contextFor, recordingNotifier, schedule, startServer, type TestServer } from './fixtures';
+import { contextFor, LOOPBACK_GUARD, recordingNotifier, schedule, startServer, type TestServer } from './fixtures';
 
-const options = { timeoutMs: 2_000, maxResponseBytes: 1_024 };
+const options = { timeoutMs: 2_000, maxResponseBytes: 1_024, guard: LOOPBACK_GUARD };
 
 function actionJob(action: JobInput['action']) {
   return parseJob({ id: 'ping-1', startDateTime: '2024-12-04T10:00:00Z', action });
@@ -119,6 +119,17 @@ describe('webhook action', () => {
     const { result } = await createActionStep(options)(contextFor(job, schedule(0, 1, 'action')));
 
     expect(result).toMatchObject({ statusCode: 200, responseBytes: 1_024 });
+  });
+
+  it('refuses a webhook on a loopback address that no allow-list opens, without calling it', async () => {
+    server = await startServer((_, res) => res.end());
+    const job = actionJob({ type: 'webhook', url: `${server.url}/hook` });
+
+    const act = createActionStep({ timeoutMs: 2_000, maxResponseBytes: 1_024 })(contextFor(job, schedule(0, 1, 'action')));
+
+    await expect(act).rejects.toThrow(BlockedDestinationError);
+    await expect(act).rejects.toThrow(`webhook POST ${server.url}/hook refused: 127.0.0.1 is a loopback address; only public addresses may be called`);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('refuses headers that HTTP cannot carry as a configuration error', async () => {

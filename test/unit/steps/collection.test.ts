@@ -2,7 +2,11 @@ import { logger } from '../../../src/common/logger';
 import { TransientError } from '../../../src/lib/errors';
 import { checksum, generateSampleRecords, seedFromName, validateRecord } from '../../../src/lib/records';
 import { createCollectionStep } from '../../../src/steps/collection';
-import { contextFor, schedule, startServer, workflowJob } from './fixtures';
+import { DEFAULT_READ_LIMITS } from '../../../src/steps/data-source';
+import { contextFor, LOOPBACK_GUARD, schedule, startServer, workflowJob } from './fixtures';
+
+/** The test servers are on 127.0.0.1, which the webhook guard opens only when allow-listed. */
+const loopback = { ...DEFAULT_READ_LIMITS, guard: LOOPBACK_GUARD };
 
 beforeAll(() => logger.setLogLevel('SILENT'));
 
@@ -43,7 +47,7 @@ describe('collection step', () => {
     try {
       const context = contextFor(workflowJob({ dataSource: `${server.url}/r.json` }), schedule(0, 7, 'collection'));
 
-      const { result } = await createCollectionStep()(context);
+      const { result } = await createCollectionStep(loopback)(context);
 
       expect(result).toMatchObject({ records: 1, sources: ['http'], validAtCollection: 1 });
     } finally {
@@ -59,7 +63,7 @@ describe('collection step', () => {
     try {
       const context = contextFor(workflowJob({ dataSource: `${server.url}/r.json` }), schedule(0, 7, 'collection'));
 
-      await expect(createCollectionStep()(context)).rejects.toThrow(TransientError);
+      await expect(createCollectionStep(loopback)(context)).rejects.toThrow(TransientError);
     } finally {
       await server.close();
     }

@@ -5,9 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { PermanentError, TransientError } from '../../../src/lib/errors';
 import { checksum } from '../../../src/lib/records';
 import { SAMPLE_RECORD_COUNT, fetchCapped, readDataSource, redactUrl } from '../../../src/steps/data-source';
-import { startServer, type TestServer } from './fixtures';
+import { LOOPBACK_GUARD, startServer, type TestServer } from './fixtures';
 
-const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024 };
+const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024, guard: LOOPBACK_GUARD };
 const records = [
   { id: 'a', timestamp: '2024-12-04T10:00:00Z', value: 1, category: 'click' },
   { id: 'b', timestamp: '2024-12-04T10:01:00Z', value: 2, category: 'search' },
@@ -132,7 +132,7 @@ describe('fetchCapped', () => {
   it('reads no more than maxBytes of an oversize body and says it cut it', async () => {
     const server = await startServer((_, res) => res.end('x'.repeat(100_000)));
     try {
-      const response = await fetchCapped(server.url, {}, { timeoutMs: 2_000, maxBytes: 1_000, what: 'test' });
+      const response = await fetchCapped(server.url, {}, { timeoutMs: 2_000, maxBytes: 1_000, what: 'test', guard: LOOPBACK_GUARD });
 
       expect(response.body.length).toBe(1_000);
       expect(response.truncated).toBe(true);

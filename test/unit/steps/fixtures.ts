@@ -4,7 +4,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { NetGuard } from '../../../src/adapters/guarded-http';
 import { parseJob, type Job, type JobInput, type Schedule } from '../../../src/lib/job';
+import { parseAllowList } from '../../../src/lib/net-guard';
 import type { Notification, Notifier, RunHistory, StepContext } from '../../../src/lib/steps';
 import type { RunRecord } from '../../../src/lib/store';
 
@@ -20,6 +22,9 @@ export interface TestServer {
   requests: ReceivedRequest[];
   close(): Promise<void>;
 }
+
+/** The webhook guard refuses loopback addresses; the test servers listen on 127.0.0.1, allow-listed here. */
+export const LOOPBACK_GUARD = new NetGuard({ allowList: parseAllowList('127.0.0.1') });
 
 /** A loopback HTTP server answering with `respond`; it records every request it received in full. */
 export async function startServer(respond: (req: ReceivedRequest, res: ServerResponse) => void): Promise<TestServer> {
