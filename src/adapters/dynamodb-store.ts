@@ -36,7 +36,7 @@ import {
 } from '../lib/errors';
 import type { Job, SkippedRuns } from '../lib/job';
 import type { JsonValue } from '../lib/json';
-import { FINAL_STATUSES, initialStatus, isFinalStatus, type JobStatus } from '../lib/status';
+import { FINAL_STATUSES, initialStatus, isFinalStatus, PAUSED, type JobStatus } from '../lib/status';
 import type {
   BeginRunInput,
   BeginRunOutcome,
@@ -369,9 +369,23 @@ export class DynamoDbJobStore implements JobStore {
     return item && toRunRecord(item);
   }
 
-  async listJobs(query: { status?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>> {
+  async listJobs(query: { status?: string; group?: string; tag?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>> {
     checkLimit(query.limit);
     const { status } = query;
+    // Group and tag live in the stored job: filtered after the read, collect() goes on until the page is full.
+    const filters: string[] = [];
+    const filterNames: Record<string, string> = {};
+    const filterValues: Record<string, string> = {};
+    if (query.group !== undefined) {
+      filters.push('#job.#group = :group');
+      Object.assign(filterNames, { '#job': 'job', '#group': 'group' });
+      filterValues[':group'] = query.group;
+    }
+    if (query.tag !== undefined) {
+      filters.push('contains(#job.#tags, :tag)');
+      Object.assign(filterNames, { '#job': 'job', '#tags': 'tags' });
+      filterValues[':tag'] = query.tag;
+    }
     if (status !== undefined) {
       const start =
         query.cursor === undefined
@@ -384,8 +398,9 @@ export class DynamoDbJobStore implements JobStore {
               TableName: this.tableName,
               IndexName: STATUS_INDEX,
               KeyConditionExpression: '#status = :status',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':status': status },
+              ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+              ExpressionAttributeNames: { '#status': 'status', ...filterNames },
+              ExpressionAttributeValues: { ':status': status, ...filterValues },
               Limit: want,
               ExclusiveStartKey: startKey,
             }),
@@ -403,9 +418,9 @@ export class DynamoDbJobStore implements JobStore {
         this.client.send(
           new ScanCommand({
             TableName: this.tableName,
-            FilterExpression: '#sk = :job',
-            ExpressionAttributeNames: { '#sk': 'sk' },
-            ExpressionAttributeValues: { ':job': JOB_SK },
+            FilterExpression: ['#sk = :job', ...filters].join(' AND '),
+            ExpressionAttributeNames: { '#sk': 'sk', ...filterNames },
+            ExpressionAttributeValues: { ':job': JOB_SK, ...filterValues },
             // Limit counts items read before the filter, so a page may hold fewer jobs: collect() goes on.
             Limit: SCAN_BATCH,
             ExclusiveStartKey: startKey,
@@ -623,6 +638,51 @@ export class DynamoDbJobStore implements JobStore {
     );
     if (recorded) return;
     if ((await this.getJobItem(jobId)) === undefined) throw new JobNotFoundError(jobId);
+  }
+
+  async pauseJob(jobId: string, note: string | undefined, nowDate: Date): Promise<JobRecord> {
+    const now = iso(nowDate);
+    const paused = await this.conditional('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression:
+            'SET #before = #status, #status = :paused, #pausedAt = :now, #updatedAt = :now' + (note === undefined ? ' REMOVE #note' : ', #note = :note'),
+          // Admits a job that exists, is going, and is not paused already (its status-before is kept).
+          ConditionExpression: `attribute_exists(pk) AND ${NOT_FINAL} AND #status <> :paused`,
+          ExpressionAttributeNames: { '#status': 'status', '#before': 'statusBeforePause', '#pausedAt': 'pausedAt', '#updatedAt': 'updatedAt', '#note': 'pauseNote' },
+          ExpressionAttributeValues: { ':paused': PAUSED, ':now': now, ...(note === undefined ? {} : { ':note': note }), ...finalValues() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (paused) return toJobRecord(paused.Attributes as JobItem);
+    const existing = await this.getJobItem(jobId);
+    if (existing === undefined) throw new JobNotFoundError(jobId);
+    if (isFinalStatus(existing.status)) throw new JobNotActiveError(jobId, existing.status);
+    return toJobRecord(existing);
+  }
+
+  async resumeJob(jobId: string, nowDate: Date): Promise<JobRecord> {
+    const resumed = await this.conditional('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET #status = #before, #updatedAt = :now REMOVE #before, #pausedAt, #note',
+          // Admits only a paused job: resuming a going or final job changes nothing.
+          ConditionExpression: '#status = :paused AND attribute_exists(#before)',
+          ExpressionAttributeNames: { '#status': 'status', '#before': 'statusBeforePause', '#pausedAt': 'pausedAt', '#updatedAt': 'updatedAt', '#note': 'pauseNote' },
+          ExpressionAttributeValues: { ':paused': PAUSED, ':now': iso(nowDate) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    if (resumed) return toJobRecord(resumed.Attributes as JobItem);
+    const existing = await this.getJobItem(jobId);
+    if (existing === undefined) throw new JobNotFoundError(jobId);
+    return toJobRecord(existing);
   }
 
   async recordSkippedRuns(jobId: string, skipped: SkippedRuns, nowDate: Date): Promise<void> {

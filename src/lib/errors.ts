@@ -100,3 +100,14 @@ export class RunAlreadyFinishedError extends SchedulerError {
     super(`run ${iteration} of job ${jobId} is already recorded`);
   }
 }
+
+/** An operation that the job's current status does not allow (resuming a job that is not paused). */
+export class JobStateError extends SchedulerError {
+  constructor(
+    readonly jobId: string,
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

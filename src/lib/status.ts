@@ -4,8 +4,11 @@
  */
 import type { Job, Phase } from './job';
 
-export const WORKFLOW_STATUSES = ['INITIALIZED', 'DAY_N_COMPLETE', 'REPORT_GENERATED', 'NOTIFICATION_SENT', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export const ACTION_STATUSES = ['SCHEDULED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const WORKFLOW_STATUSES = ['INITIALIZED', 'DAY_N_COMPLETE', 'REPORT_GENERATED', 'NOTIFICATION_SENT', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const ACTION_STATUSES = ['SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+
+/** A paused job keeps its place (cursor) and runs nothing until resumed; it is not final. */
+export const PAUSED = 'PAUSED';
 
 /** A stored status: one of the sets above, with DAY_N_COMPLETE spelled with its number (DAY_3_COMPLETE). */
 export type JobStatus = string;

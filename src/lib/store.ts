@@ -63,6 +63,10 @@ export interface JobRecord {
   finalReport?: JsonValue;
   /** Why a job FAILED or was CANCELLED. */
   reason?: string;
+  /** While PAUSED: when, why, and the status it goes back to. */
+  pausedAt?: string;
+  pauseNote?: string;
+  statusBeforePause?: JobStatus;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */
   metrics: { retries: number; runDurationMsTotal: number };
 }
@@ -121,7 +125,11 @@ export interface JobStore {
   /** Write a new job; returns 'created', or 'exists' when the same job is already stored (idempotent start). Throws JobConflictError for a different job under the id. */
   createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
-  listJobs(query: { status?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>>;
+  listJobs(query: { status?: string; group?: string; tag?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>>;
+  /** Mark a going job PAUSED with an optional note; a paused job is returned as it is; a final one throws JobNotActiveError. */
+  pauseJob(jobId: string, note: string | undefined, now: Date): Promise<JobRecord>;
+  /** Put a PAUSED job back in the status it had; a job that is not paused is returned as it is. */
+  resumeJob(jobId: string, now: Date): Promise<JobRecord>;
   listRuns(jobId: string, query: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
   getRun(jobId: string, iteration: number): Promise<RunRecord | undefined>;
   /** Start (or re-start after a failed attempt) a run. Throws JobNotActiveError when the job is final. */

@@ -22,7 +22,7 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
-import { isFinalStatus } from '../lib/status';
+import { isFinalStatus, PAUSED } from '../lib/status';
 import type { JobRecord, JobStore } from '../lib/store';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
@@ -95,7 +95,8 @@ async function allJobs(store: JobStore): Promise<JobRecord[]> {
  */
 async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
   const resumed: string[] = [];
-  for (const record of jobs.filter((job) => !isFinalStatus(job.status))) {
+  // A paused job stays paused across a restart: POST /jobs/{id}/resume starts it again.
+  for (const record of jobs.filter((job) => !isFinalStatus(job.status) && job.status !== PAUSED)) {
     const iteration = record.cursor + 1;
     const previous = record.cursor >= 0 ? await store.getRun(record.jobId, record.cursor) : undefined;
     const name = record.executionArns.length === 0 ? record.jobId : `${record.jobId}--${record.executionArns.length}`;

@@ -9,14 +9,15 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
-import { BlockedDestinationError, JobNotFoundError, ValidationError } from '../../lib/errors';
+import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
+import { executionName } from '../../lib/continue-as-new';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
 import { nextRun, totalRuns, upcomingRuns } from '../../lib/schedule';
 import { buildStats, type RunDurations } from '../../lib/stats';
-import { isFinalStatus, isKnownStatus } from '../../lib/status';
+import { isFinalStatus, isKnownStatus, PAUSED } from '../../lib/status';
 import type { JobRecord, JobStore } from '../../lib/store';
 import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
@@ -184,6 +185,11 @@ async function allJobs(store: JobStore): Promise<JobRecord[]> {
   return jobs;
 }
 
+/** Resume answers 409 for a job that is not paused, naming its status. */
+function invalidState(jobId: string, status: string): JobStateError {
+  return new JobStateError(jobId, status, `job ${jobId} is ${status}, not PAUSED; only a paused job can be resumed`);
+}
+
 async function stopExecutions(executions: ExecutionService, record: JobRecord): Promise<void> {
   for (const arn of record.executionArns) await executions.stop(arn, STOP_CAUSE);
 }
@@ -303,7 +309,17 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       }
       const limit = intParam(query, 'limit', { min: 1, max: 100, fallback: 20 });
       const cursor = cursorParam(query, 'cursor');
-      const page = await store.listJobs({ limit, ...(status === undefined ? {} : { status }), ...(cursor === undefined ? {} : { cursor }) });
+      const group = query.group?.trim() || undefined;
+      const tag = query.tag?.trim() || undefined;
+      if (group !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw invalid('group', 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -');
+      if (tag !== undefined && !/^[A-Za-z0-9_.:=-]{1,64}$/.test(tag)) throw invalid('tag', 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-');
+      const page = await store.listJobs({
+        limit,
+        ...(status === undefined ? {} : { status }),
+        ...(group === undefined ? {} : { group }),
+        ...(tag === undefined ? {} : { tag }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
       return json(200, { jobs: page.items.map(jobSummaryView), count: page.items.length, cursor: page.cursor ?? null });
     },
 
@@ -337,6 +353,35 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       await stopExecutions(executions, record);
       const cancelled = await store.cancelJob(jobId, STOP_CAUSE, deps.now());
       return json(200, { jobId, status: cancelled.status });
+    },
+
+    'POST /jobs/{id}/pause': async ({ params, event }) => {
+      const jobId = jobIdParam(params);
+      const body = event.body ? readJsonBody(event) : {};
+      const note = (body as { note?: unknown }).note;
+      if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw invalid('note', 'must be a string of at most 500 characters');
+      const record = await requireJob(store, jobId);
+      // Marked first, stopped after: a run that slips in between finds the job paused in its record.
+      const paused = await store.pauseJob(jobId, note, deps.now());
+      if (record.status !== PAUSED) await stopExecutions(executions, record);
+      return json(200, { jobId, status: paused.status, pausedAt: paused.pausedAt, ...(paused.pauseNote ? { note: paused.pauseNote } : {}) });
+    },
+
+    'POST /jobs/{id}/resume': async ({ params }) => {
+      const jobId = jobIdParam(params);
+      const record = await requireJob(store, jobId);
+      if (record.status !== PAUSED) throw invalidState(jobId, record.status);
+      const resumed = await store.resumeJob(jobId, deps.now());
+      // A fresh execution from the stored cursor: runs missed while paused follow the job's catchUp policy.
+      const iteration = record.cursor + 1;
+      const previous = record.cursor >= 0 ? await store.getRun(jobId, record.cursor) : undefined;
+      const generation = record.executionArns.length;
+      const { executionArn } = await executions.start(executionName(jobId, generation), {
+        job: record.job,
+        cursor: { iteration, generation, firstIteration: iteration, ...(previous?.result === undefined ? {} : { lastResult: previous.result }) },
+      });
+      await store.recordExecution(jobId, executionArn, deps.now());
+      return json(200, { jobId, status: resumed.status, executionArn });
     },
 
     'GET /jobs/{id}/upcoming': async ({ params, query }) => {

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
-import { JobConflictError, JobNotActiveError, JobNotFoundError, TransientError, ValidationError } from '../../lib/errors';
+import { JobConflictError, JobNotActiveError, JobNotFoundError, JobStateError, TransientError, ValidationError } from '../../lib/errors';
 import {
   MalformedJsonError,
   MethodNotAllowedError,
@@ -63,6 +63,7 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
   }
   if (error instanceof JobConflictError) return errorResponse(409, 'JOB_CONFLICT', error.message, 'id');
   if (error instanceof JobNotActiveError) return errorResponse(409, 'JOB_NOT_ACTIVE', error.message);
+  if (error instanceof JobStateError) return errorResponse(409, 'JOB_STATE', error.message, 'status');
   if (error instanceof PayloadTooLargeError) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
   if (error instanceof TransientError) {
     // A dependency said "try again later" (throttling, a dropped connection): say so, without its words.

@@ -25,5 +25,7 @@ export const ROUTES = [
   { method: 'GET', path: '/jobs/{id}', private: true },
   { method: 'DELETE', path: '/jobs/{id}', private: true },
   { method: 'GET', path: '/jobs/{id}/upcoming', private: true },
+  { method: 'POST', path: '/jobs/{id}/pause', private: true },
+  { method: 'POST', path: '/jobs/{id}/resume', private: true },
   { method: 'GET', path: '/stats', private: true },
 ] as const satisfies readonly RouteSpec[];

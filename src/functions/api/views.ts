@@ -38,6 +38,8 @@ export function stepView(run: RunRecord, job: Job) {
     finishedAt: run.finishedAt ?? null,
     durationMs: run.durationMs ?? null,
     attempts: run.attempts,
+    // A SKIPPED step stands for runs iteration..skippedThrough that the catch-up or overlap policy passed over.
+    ...(run.state === 'SKIPPED' ? { skippedThrough: run.skippedThrough ?? run.iteration, skipReason: run.skipReason ?? 'missed' } : {}),
   };
 }
 
@@ -47,6 +49,7 @@ function progressView(record: JobRecord) {
     percentage: progress.percentage,
     completedRuns: progress.completedRuns,
     failedRuns: progress.failedRuns,
+    skippedRuns: progress.skippedRuns ?? 0,
     totalRuns: progress.totalRuns,
     completedDays: progress.completedDays ?? null,
     totalDays: progress.totalDays ?? null,

@@ -20,6 +20,10 @@ const ScheduleSchema = z.object({
   isLast: z.boolean(),
   done: z.boolean(),
   totalRuns: z.number().int().positive().nullable(),
+  plannedAt: z.string().optional(),
+  skipped: z
+    .object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative(), count: z.number().int().positive(), reason: z.enum(['missed', 'overlap']) })
+    .optional(),
 });
 
 const Common = {

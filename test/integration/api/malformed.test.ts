@@ -207,7 +207,7 @@ const cases: Case[] = [
   get('a cursor with bad characters', '/jobs?cursor=%21%21%21', 400, 'VALIDATION_ERROR', 'cursor'),
   get('a cursor it never handed out', `/jobs?cursor=${Buffer.from('{"x":1}').toString('base64url')}`, 400, 'VALIDATION_ERROR', 'cursor'),
   get('a status cursor on the unfiltered listing', `/jobs?cursor=${Buffer.from('{"pk":"JOB#a","sk":"JOB","status":"SCHEDULED","nextRunAt":"x"}').toString('base64url')}`, 400, 'VALIDATION_ERROR', 'cursor'),
-  get('an unknown status', '/jobs?status=PAUSED', 400, 'VALIDATION_ERROR', 'status'),
+  get('an unknown status', '/jobs?status=SLEEPING', 400, 'VALIDATION_ERROR', 'status'),
   get('a status of DAY_0_COMPLETE', '/jobs?status=DAY_0_COMPLETE', 400, 'VALIDATION_ERROR', 'status'),
   get('an id with a space', '/jobs/daily%20report', 400, 'VALIDATION_ERROR', 'id'),
   get('an id with broken percent-encoding', '/jobs/daily%zz', 400, 'VALIDATION_ERROR', 'id'),
