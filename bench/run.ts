@@ -4,7 +4,7 @@
  * (figure | measured | reference | ratio | target | met) and bench/results.json with the machine it ran on.
  *
  *   npm run bench                         # all figures
- *   npm run bench -- --only cost,api      # a subset (cost, warp, lateness, api, bundles, memory)
+ *   npm run bench -- --only cost,api      # a subset (cost, warp, lateness, api, bundles, memory, seed002)
  *
  * Benches are scripts, not tests: they measure and compare, they assert nothing, and each stops by itself
  * within its own time bound (a child that overruns is killed and reported as such).
@@ -24,6 +24,7 @@ const FIGURES = {
   api: { module: './api', timeoutMs: 3 * 60_000 },
   bundles: { module: './bundles', timeoutMs: 5 * 60_000 },
   memory: { module: './memory', timeoutMs: 10 * 60_000 },
+  seed002: { module: './seed002', timeoutMs: 10 * 60_000 },
 } as const;
 type FigureName = keyof typeof FIGURES;
 const NAMES = Object.keys(FIGURES) as FigureName[];
@@ -132,9 +133,21 @@ async function parent(): Promise<void> {
   if (failed.length > 0) process.stdout.write(`did not finish: ${failed.join(', ')}\n`);
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
   if (notes.length > 0) process.stdout.write(`\nnotes:\n${notes.join('\n')}\n`);
+  // A subset replaces its own figures in results.json and keeps the others' from their last run.
+  const file = path.join(ROOT, 'bench/results.json');
+  let kept: FigureResult[] = [];
+  if (only) {
+    try {
+      const previous = JSON.parse(readFileSync(file, 'utf8')) as { results?: FigureResult[] };
+      kept = (previous.results ?? []).filter((r) => !results.some((n) => n.name === r.name));
+    } catch {
+      kept = [];
+    }
+  }
+  const merged = [...kept, ...results];
   writeFileSync(
-    path.join(ROOT, 'bench/results.json'),
-    `${JSON.stringify({ machine: { ...info, loadAverageAfter: os.loadavg().map((v) => Math.round(v * 100) / 100) }, command: `npm run bench${only ? ` -- --only ${only}` : ''}`, seconds, figures: results.map((r) => r.name), table: rows, results }, null, 2)}\n`,
+    file,
+    `${JSON.stringify({ machine: { ...info, loadAverageAfter: os.loadavg().map((v) => Math.round(v * 100) / 100) }, command: `npm run bench${only ? ` -- --only ${only}` : ''}`, seconds, figures: merged.map((r) => r.name), table: merged.flatMap((r) => r.rows), results: merged }, null, 2)}\n`,
   );
   process.stdout.write('wrote bench/results.json\n');
 }
