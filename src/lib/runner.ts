@@ -102,6 +102,20 @@ function replay(run: RunRecord, cursor: Cursor, schedule: Schedule): NextCursor 
   return { iteration: run.iteration + 1, lastResult: run.result ?? null, ...lineage(cursor), ...memo(schedule, new Date(run.finishedAt ?? run.startedAt)) };
 }
 
+/** What the store needs to begin (or look up) the run a task input names. */
+function beginInput(deps: RunnerDeps, input: RunInput) {
+  const { job, schedule } = input;
+  return {
+    job,
+    iteration: schedule.iteration,
+    phase: schedule.phase,
+    plannedAt: schedule.plannedAt ?? schedule.runAt ?? job.startDateTime,
+    totalRuns: schedule.totalRuns,
+    executionArn: input.executionArn,
+    now: deps.now(),
+  };
+}
+
 /**
  * Run one scheduled run exactly once as far as the store can tell: a re-delivered invocation of a
  * finished run returns the recorded outcome instead of running the step again.
@@ -111,15 +125,7 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
   const { job, schedule, cursor } = input;
   // Runs the calculator passed over (catch-up, overlap) are recorded as skipped before this one begins.
   if (schedule.skipped) await deps.store.recordSkippedRuns(job.id, schedule.skipped, deps.now());
-  const begun = await deps.store.beginRun({
-    job,
-    iteration: schedule.iteration,
-    phase: schedule.phase,
-    plannedAt: schedule.plannedAt ?? schedule.runAt ?? job.startDateTime,
-    totalRuns: schedule.totalRuns,
-    executionArn: input.executionArn,
-    now: deps.now(),
-  });
+  const begun = await deps.store.beginRun(beginInput(deps, input));
   // The first run of an execution (the first, a ContinueAsNew generation, a resume) names it on the job.
   if (input.executionArn && schedule.iteration === (cursor.firstIteration ?? 0)) {
     await deps.store.recordExecution(job.id, input.executionArn, deps.now());
@@ -226,15 +232,7 @@ export async function recordFailure(deps: RunnerDeps, input: FailureInput): Prom
 async function recordedSuccess(deps: RunnerDeps, input: FailureInput): Promise<NextCursor> {
   const { job, schedule, cursor } = input;
   try {
-    const begun = await deps.store.beginRun({
-      job,
-      iteration: schedule.iteration,
-      phase: schedule.phase,
-      plannedAt: schedule.plannedAt ?? schedule.runAt ?? job.startDateTime,
-      totalRuns: schedule.totalRuns,
-      executionArn: input.executionArn,
-      now: deps.now(),
-    });
+    const begun = await deps.store.beginRun(beginInput(deps, input));
     if (begun.kind === 'already-finished') return replay(begun.run, cursor, schedule);
   } catch (error) {
     if (error instanceof JobNotActiveError) return { iteration: schedule.iteration + 1, aborted: true, ...lineage(cursor) };

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRuntime, type Runtime } from '../../src/local/runtime';
+import { callJson, until } from '../support/http';
 
 let runtime: Runtime;
 
@@ -18,26 +19,7 @@ afterAll(async () => {
   await runtime.close();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // A JSON body of any shape: each test asserts on the fields it needs.
-  return { status: response.status, body: text ? (JSON.parse(text) as any) : null };
-}
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const call = (method: string, path: string, body?: unknown) => callJson(runtime.url, method, path, body);
 
 const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 

@@ -3,29 +3,11 @@
  * a time zone, the flexible window, and listing by group and tag.
  */
 import { startRuntime, type Runtime } from '../../src/local/runtime';
+import { callJson, until } from '../support/http';
 
 const HOUR = 3_600_000;
 
-async function call(runtime: Runtime, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // JSON bodies of several shapes: each test reads the fields it asserts on.
-  return { status: response.status, body: text ? (JSON.parse(text) as any) : null };
-}
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const call = (runtime: Runtime, method: string, path: string, body?: unknown) => callJson(runtime.url, method, path, body);
 
 describe('on a runtime at an hour a second', () => {
   let runtime: Runtime;
