@@ -53,6 +53,9 @@ it('runs an hourly job over three years through fresh executions, no run missed 
   expect(executions).toHaveLength(Math.ceil(RUNS / RUNS_PER_EXECUTION));
   expect(executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
   expect(record?.executionArns).toHaveLength(executions.length);
+  const view = (await (await fetch(`${runtime.url}/jobs/${job.id}`)).json()) as { generation: number; executions: string[] };
+  expect(view.generation).toBe(executions.length - 1);
+  expect(view.executions).toHaveLength(executions.length);
   expect(new Set(record?.executionArns)).toEqual(new Set(executions.map((e) => e.executionArn)));
   for (const [i, execution] of executions.entries()) {
     const history = histories[i]!;

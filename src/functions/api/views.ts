@@ -81,6 +81,8 @@ export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cur
     /** Derived from this page of runs; the first page of a workflow holds its whole sequence. */
     statusHistory: statusHistory(record, runs.items),
     executions: record.executionArns,
+    /** ContinueAsNew generation of the latest execution (0 for the first); every execution is listed above. */
+    generation: Math.max(0, record.executionArns.length - 1),
     ...(record.finalReport === undefined ? {} : { finalReport: record.finalReport }),
     ...(runs.cursor === undefined ? {} : { runsCursor: runs.cursor }),
   };
