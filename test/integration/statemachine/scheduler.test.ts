@@ -5,8 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { bindTaskStates, localDefinition, StateMachine, type EventLog } from '../../../src/local/engine';
-import { loadDefinition } from '../../../src/statemachines';
+import { entered, runOnEngine } from '../../support/engine';
 import type { JobStore } from '../../../src/lib/store';
 
 /**
@@ -39,31 +38,7 @@ afterAll(async () => {
   await db.stop();
 });
 
-async function execute(input: unknown, executionName: string) {
-  const asl = loadDefinition();
-  const machine = new StateMachine(localDefinition() as never);
-  const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: bindTaskStates(asl, handlers),
-      waitTimeOverrides: { WaitUntil: 0 },
-      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0 },
-    },
-    context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:scheduler:${executionName}`, Name: executionName } },
-  });
-  const events: EventLog[] = [];
-  for await (const event of execution.eventLogs) events.push(event);
-  const result = await execution.result.then(
-    (output) => ({ ok: true as const, output }),
-    (error: Error) => ({ ok: false as const, error }),
-  );
-  return { events, result };
-}
-
-type StateEvent = Extract<EventLog, { type: 'StateEntered' }>;
-
-function entered(events: EventLog[], state: string): StateEvent[] {
-  return events.filter((e): e is StateEvent => e.type === 'StateEntered' && e.state.name === state);
-}
+const execute = (input: unknown, executionName: string) => runOnEngine(input, executionName, handlers.task);
 
 async function withServer(respond: (req: http.IncomingMessage, res: http.ServerResponse) => void, body: (url: string) => Promise<void>) {
   const server = http.createServer(respond);
