@@ -6,6 +6,7 @@
  * runs an execution stays under 15,000 events even if every run fails after all its retries.
  */
 import { createHash } from 'node:crypto';
+import type { JsonValue } from './json';
 import type { Cursor, Handover, Job, Schedule } from './job';
 
 export const RUNS_PER_EXECUTION = 500;
@@ -46,6 +47,28 @@ export function handoverFor(job: Job, cursor: Cursor, schedule: Schedule, execut
       generation,
       firstIteration: cursor.iteration,
       ...(cursor.lastResult === undefined ? {} : { lastResult: cursor.lastResult }),
+    },
+  };
+}
+
+/**
+ * The execution that carries a job on from its stored cursor (a restart of the local runtime, a resume
+ * after a pause): the next generation's name, and the `{ job, cursor }` input ContinueAsNew also uses.
+ * @example resumeFrom({ job, cursor: 6, executionArns: [arn] }, { records: 7543 })
+ * // { name: 'job--1', input: { job, cursor: { iteration: 7, generation: 1, firstIteration: 7, lastResult: { records: 7543 } } } }
+ */
+export function resumeFrom(
+  record: { job: Job; cursor: number; executionArns: readonly string[] },
+  lastResult: JsonValue | undefined,
+): { name: string; input: { job: Job; cursor: Cursor } } {
+  const iteration = record.cursor + 1;
+  const generation = record.executionArns.length;
+  return {
+    // A job with no execution yet (stored, then a crash before the start) starts under its own id.
+    name: generation === 0 ? record.job.id : executionName(record.job.id, generation),
+    input: {
+      job: record.job,
+      cursor: { iteration, generation, firstIteration: iteration, ...(lastResult === undefined ? {} : { lastResult }) },
     },
   };
 }

@@ -22,6 +22,7 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
+import { resumeFrom } from '../lib/continue-as-new';
 import { isFinalStatus, PAUSED } from '../lib/status';
 import type { JobRecord, JobStore } from '../lib/store';
 import { createSteps } from '../steps/registry';
@@ -97,13 +98,9 @@ async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRec
   const resumed: string[] = [];
   // A paused job stays paused across a restart: POST /jobs/{id}/resume starts it again.
   for (const record of jobs.filter((job) => !isFinalStatus(job.status) && job.status !== PAUSED)) {
-    const iteration = record.cursor + 1;
     const previous = record.cursor >= 0 ? await store.getRun(record.jobId, record.cursor) : undefined;
-    const name = record.executionArns.length === 0 ? record.jobId : `${record.jobId}--${record.executionArns.length}`;
-    const info = executions.start(name, {
-      job: record.job,
-      cursor: { iteration, ...(previous?.result === undefined ? {} : { lastResult: previous.result }) },
-    });
+    const { name, input } = resumeFrom(record, previous?.result);
+    const info = executions.start(name, input);
     await store.recordExecution(record.jobId, info.executionArn, executions.now());
     resumed.push(record.jobId);
   }

@@ -11,7 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
 import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
-import { executionName } from '../../lib/continue-as-new';
+import { resumeFrom } from '../../lib/continue-as-new';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
@@ -373,13 +373,9 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       if (record.status !== PAUSED) throw invalidState(jobId, record.status);
       const resumed = await store.resumeJob(jobId, deps.now());
       // A fresh execution from the stored cursor: runs missed while paused follow the job's catchUp policy.
-      const iteration = record.cursor + 1;
       const previous = record.cursor >= 0 ? await store.getRun(jobId, record.cursor) : undefined;
-      const generation = record.executionArns.length;
-      const { executionArn } = await executions.start(executionName(jobId, generation), {
-        job: record.job,
-        cursor: { iteration, generation, firstIteration: iteration, ...(previous?.result === undefined ? {} : { lastResult: previous.result }) },
-      });
+      const { name, input } = resumeFrom(record, previous?.result);
+      const { executionArn } = await executions.start(name, input);
       await store.recordExecution(jobId, executionArn, deps.now());
       return json(200, { jobId, status: resumed.status, executionArn });
     },

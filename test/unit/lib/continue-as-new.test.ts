@@ -1,4 +1,4 @@
-import { executionName, handoverFor, MAX_EXECUTION_SPAN_MS, RUNS_PER_EXECUTION } from '../../../src/lib/continue-as-new';
+import { executionName, handoverFor, MAX_EXECUTION_SPAN_MS, resumeFrom, RUNS_PER_EXECUTION } from '../../../src/lib/continue-as-new';
 import { parseJob } from '../../../src/lib/job';
 import { nextRun } from '../../../src/lib/schedule';
 
@@ -60,5 +60,24 @@ describe('ContinueAsNew', () => {
     expect(executionName(long, 12)).toHaveLength(80);
     expect(executionName(long, 12)).toMatch(/^a+-[0-9a-f]{8}--12$/);
     expect(executionName(long, 12)).not.toBe(executionName(other, 12));
+  });
+});
+
+describe('resuming from a stored cursor', () => {
+  it('starts the next generation at the iteration after the cursor, counting its runs from there', () => {
+    const { name, input } = resumeFrom({ job: hourly, cursor: 6, executionArns: ['arn:a', 'arn:b'] }, { messageId: 'm' });
+
+    expect(name).toBe('hourly--2');
+    expect(input).toEqual({ job: hourly, cursor: { iteration: 7, generation: 2, firstIteration: 7, lastResult: { messageId: 'm' } } });
+  });
+
+  it('starts a job that never had an execution under its own id, and keeps an 80-character id’s names within 80', () => {
+    const long = parseJob({ ...hourly, id: 'x'.repeat(80) });
+
+    expect(resumeFrom({ job: hourly, cursor: -1, executionArns: [] }, undefined)).toEqual({
+      name: 'hourly',
+      input: { job: hourly, cursor: { iteration: 0, generation: 0, firstIteration: 0 } },
+    });
+    expect(resumeFrom({ job: long, cursor: 3, executionArns: ['arn:a'] }, undefined).name).toHaveLength(80);
   });
 });
