@@ -120,7 +120,7 @@ function finalValues(): Record<string, string> {
  * Collects an UpdateExpression with every attribute name aliased (`status`, `state`, `result`… are
  * reserved words), so callers write `#status` in conditions and call `names()` for the aliases.
  */
-class Update {
+export class Update {
   private readonly sets: string[] = [];
   private readonly removes: string[] = [];
   private readonly attributeNames: Record<string, string> = {};
@@ -185,7 +185,7 @@ class Update {
   }
 }
 
-function iso(date: Date): string {
+export function iso(date: Date): string {
   return date.toISOString();
 }
 
@@ -202,7 +202,7 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
 }
 
@@ -218,7 +218,7 @@ function isTransient(error: unknown): boolean {
 }
 
 /** An AWS error in domain terms. Our own errors pass through untouched. */
-function translate(error: unknown, operation: string): unknown {
+export function translate(error: unknown, operation: string): unknown {
   if (error instanceof SchedulerError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   if ((error as { code?: unknown }).code === 'ECONNREFUSED') {

@@ -9,6 +9,8 @@
  * |------|-------------|-------------------------------------|---------------------------------------------|
  * | job  | `JOB#<id>`  | `JOB`                               | `status`, `nextRunAt`, `cursor`, `progress` |
  * | run  | `JOB#<id>`  | `RUN#<iteration, 10 digits, 0-padded>` | `state`, `attempts`, `result`, `error`   |
+ * | request | `JOB#<id>` | `REQUEST#<requestId>`            | a trigger or backfill: `kind`, `state`, counters |
+ * | extra run | `JOB#<id>` | `EXTRA#<requestId>#<index, 6 digits>` | as a run, plus `requestId`, `kind`, `index` |
  *
  * Runs are items of their own, so a job of a million runs never meets the 400 KB item limit: the job item
  * holds counters, not a list of runs. The padding makes `sk` order equal iteration order.
@@ -42,6 +44,12 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const JOB_SK = 'JOB';
 /** Prefix of every run item's `sk`. */
 export const RUN_SK_PREFIX = 'RUN#';
+/** Prefix of every trigger or backfill request item's `sk` (src/lib/extra-runs.ts). */
+export const REQUEST_SK_PREFIX = 'REQUEST#';
+/** Prefix of every triggered or backfilled run item's `sk`: apart from `RUN#`, so live listings never see them. */
+export const EXTRA_SK_PREFIX = 'EXTRA#';
+/** A request holds at most 1,000 runs (MAX_BACKFILL_RUNS); six digits keep `sk` order equal index order. */
+const INDEX_DIGITS = 6;
 const ITERATION_DIGITS = 10;
 
 /** The table's Properties in CloudFormation's `AWS::DynamoDB::Table` shape (TableName comes from the caller). */
@@ -109,4 +117,17 @@ export function runSk(iteration: number): string {
 /** The key of a run item. @example runKey('daily', 7) // { pk: 'JOB#daily', sk: 'RUN#0000000007' } */
 export function runKey(jobId: string, iteration: number): { pk: string; sk: string } {
   return { pk: jobPk(jobId), sk: runSk(iteration) };
+}
+
+/** The key of a trigger or backfill request item. @example requestKey('daily', 'trigger-…') // { pk: 'JOB#daily', sk: 'REQUEST#trigger-…' } */
+export function requestKey(jobId: string, requestId: string): { pk: string; sk: string } {
+  return { pk: jobPk(jobId), sk: `${REQUEST_SK_PREFIX}${requestId}` };
+}
+
+/** The key of run `index` of a request. @example extraRunKey('daily', 'backfill-…', 3) // { pk: 'JOB#daily', sk: 'EXTRA#backfill-…#000003' } */
+export function extraRunKey(jobId: string, requestId: string, index: number): { pk: string; sk: string } {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= 10 ** INDEX_DIGITS) {
+    throw new RangeError(`index must be a whole number from 0 to ${10 ** INDEX_DIGITS - 1}, got ${index}`);
+  }
+  return { pk: jobPk(jobId), sk: `${EXTRA_SK_PREFIX}${requestId}#${String(index).padStart(INDEX_DIGITS, '0')}` };
 }

@@ -16,11 +16,12 @@ export const MAX_EXECUTION_SPAN_MS = 330 * DAY_MS;
 const MAX_NAME = 80;
 
 /**
- * The execution name of a generation: `<jobId>--<generation>`, or, when that would pass Step Functions'
- * 80 characters, the id cut short with 8 hex digits of its hash so two long ids never share a name.
+ * The execution name of a generation (`<jobId>--<generation>`) or of a trigger or backfill request
+ * (`<jobId>--<requestId>`), or, when that would pass Step Functions' 80 characters, the id cut short with 8
+ * hex digits of its hash so two long ids never share a name.
  * @example executionName('daily', 3) // 'daily--3'
  */
-export function executionName(jobId: string, generation: number): string {
+export function executionName(jobId: string, generation: number | string): string {
   const suffix = `--${generation}`;
   if (jobId.length + suffix.length <= MAX_NAME) return `${jobId}${suffix}`;
   const hash = createHash('sha256').update(jobId).digest('hex').slice(0, 8);

@@ -5,6 +5,7 @@
  */
 import { logger } from '../common/logger';
 import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientError } from './errors';
+import type { ExtraRunStore } from './extra-runs';
 import type { JsonValue } from './json';
 import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
 import { nextRun } from './schedule';
@@ -21,6 +22,8 @@ export interface RunnerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Delivers failed runs to a job's failureDestination. */
   failures?: FailureSink;
+  /** Where triggered and backfilled runs are recorded (src/lib/extra-runner.ts). */
+  extras?: ExtraRunStore;
 }
 
 export interface RunInput {
@@ -73,7 +76,8 @@ export function failurePolicy(job: Job): 'abort' | 'continue' {
   return job.onFailure ?? (job.action ? 'continue' : 'abort');
 }
 
-function historyOf(store: JobStore, jobId: string, before: number): RunHistory {
+/** The job's live runs before `before`, for steps that build on earlier runs. */
+export function historyOf(store: JobStore, jobId: string, before: number): RunHistory {
   return {
     getRun: (iteration) => store.getRun(jobId, iteration),
     async finishedRuns() {

@@ -87,7 +87,8 @@ async function main(): Promise<void> {
       `  DynamoDB              ${runtime.dynamoEndpoint}   (table ${runtime.tableName}, ${values.memory ? 'in memory' : `on disk in ${values['data-dir'] ?? '.data'}`})`,
       `  clock                 ${clock}`,
       `  webhook guard         public addresses only${allowHosts ? `, and ${allowHosts}` : ''}`,
-      `  resumed               ${runtime.resumed.length} unfinished job(s)${runtime.resumed.length ? `: ${runtime.resumed.join(', ')}` : ''}`,
+      `  resumed               ${runtime.resumed.length} unfinished job(s)${runtime.resumed.length ? `: ${runtime.resumed.join(', ')}` : ''}` +
+        (runtime.resumedRequests.length ? `, ${runtime.resumedRequests.length} trigger/backfill request(s): ${runtime.resumedRequests.join(', ')}` : ''),
       '',
       `  try: curl -s -X POST ${runtime.url}/jobs -H 'content-type: application/json' -d @mocks/job.json`,
       `  sls invoke local: TABLE_NAME=${runtime.tableName} DYNAMODB_ENDPOINT=${runtime.dynamoEndpoint} npx sls invoke local -f task --path mocks/task-collection.json`,

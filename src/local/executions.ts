@@ -70,6 +70,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LocalExecutions {
   private readonly entries = new Map<string, Entry>();
+  /** Task handler calls still going, so a shutdown never closes the store under one. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: LocalExecutionsOptions) {}
 
@@ -149,6 +151,7 @@ export class LocalExecutions {
   async close(): Promise<void> {
     for (const entry of this.entries.values()) entry.controller.abort(new Error('runtime shutting down'));
     await Promise.all([...this.entries.values()].map((e) => e.settled));
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** `arn:aws:states:::states:startExecution` with `{ StateMachineArn, Name, Input }`, as the service answers it. */
@@ -200,7 +203,15 @@ export class LocalExecutions {
       handlers[state] = async (stateInput) => {
         // A stopped execution never starts another step, even if the engine had one scheduled.
         signal.throwIfAborted();
-        const output = await handler(withWarpedStart(stateInput, entry.startDate) as typeof stateInput);
+        const call = Promise.resolve(handler(withWarpedStart(stateInput, entry.startDate) as typeof stateInput));
+        // An abort ends the engine's run at once, but a Lambda already called goes on to its end: close() waits for it.
+        this.inFlight.add(call);
+        let output;
+        try {
+          output = await call;
+        } finally {
+          this.inFlight.delete(call);
+        }
         if (state === 'Calculate') {
           const next = (output as { runAt?: string | null } | null)?.runAt;
           runAt = next ? Date.parse(next) : undefined;

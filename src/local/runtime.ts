@@ -16,6 +16,7 @@ import { setClock } from '../common/clock';
 import { logger } from '../common/logger';
 import { createDocumentClient } from '../adapters/dynamodb';
 import { DynamoDbJobStore } from '../adapters/dynamodb-store';
+import { DynamoDbExtraRunStore } from '../adapters/dynamodb-extra-store';
 import { DynamoDbRunDurations } from '../adapters/dynamodb-stats';
 import { createNotifier } from '../adapters/notifier';
 import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
@@ -25,6 +26,7 @@ import { createApi } from '../functions/api/app';
 import { resumeFrom } from '../lib/continue-as-new';
 import { isFinalStatus, PAUSED } from '../lib/status';
 import type { JobRecord, JobStore } from '../lib/store';
+import { requestExecution, type ExtraRunStore } from '../lib/extra-runs';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
 import { NetGuard } from '../adapters/guarded-http';
@@ -76,6 +78,9 @@ export interface Runtime {
   clock: WarpClock;
   /** Job ids resumed at start. */
   resumed: string[];
+  /** Trigger and backfill requests resumed at start. */
+  resumedRequests: string[];
+  extras: ExtraRunStore;
   close(): Promise<void>;
 }
 
@@ -107,6 +112,28 @@ async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRec
   return resumed;
 }
 
+/** Requests a restart looks at per job: the newest, which is where running ones are. */
+const REQUESTS_RESUMED = 100;
+
+/**
+ * Start every trigger or backfill that was still running again from its stored cursor (on AWS its
+ * execution would simply have gone on). Whatever its job's status: a backfill may run on a finished job.
+ */
+async function resumeRequests(extras: ExtraRunStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const record of jobs) {
+    for (const request of await extras.listRequests(record.jobId, REQUESTS_RESUMED)) {
+      if (request.state !== 'RUNNING') continue;
+      const previous = request.cursor >= 0 ? await extras.getRun(record.jobId, request.requestId, request.cursor) : undefined;
+      const { name, input } = requestExecution(record.job, request, previous?.state === 'SUCCEEDED' ? previous.result : undefined);
+      const info = executions.start(name, input);
+      await extras.recordExecution(record.jobId, request.requestId, info.executionArn);
+      resumed.push(request.requestId);
+    }
+  }
+  return resumed;
+}
+
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   // Parts started so far, closed in reverse if a later one fails (a port in use), so nothing leaks.
   const started: Array<() => Promise<void>> = [];
@@ -133,7 +160,9 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   });
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
-  const store = new DynamoDbJobStore(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName);
+  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint });
+  const store = new DynamoDbJobStore(documents, tableName);
+  const extras = new DynamoDbExtraRunStore(documents, tableName);
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
   const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
 
@@ -144,6 +173,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       calculator: createCalculatorHandler(() => (clock.speed === 0 ? undefined : clock.now())),
       task: createTaskHandler(() => ({
         store,
+        extras,
         steps: createSteps({ guard }),
         notifier,
         now,
@@ -161,6 +191,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => sfn.close());
   const api = createApi({
     store,
+    extras,
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
@@ -176,6 +207,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
   if (clock.speed !== 1) clock.advanceTo(latest);
   const resumed = options.resume === false ? [] : await resume(store, executions, jobs);
+  const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, executions, jobs);
 
   return {
     url: gateway.url,
@@ -187,6 +219,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     executions,
     clock,
     resumed,
+    resumedRequests,
+    extras,
     close: closeAll,
   };
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { PermanentError } from '../lib/errors';
 import type { NetGuard } from '../adapters/guarded-http';
 import type { MessageAction, WebhookAction } from '../lib/job';
-import type { StepContext, StepHandler, StepResult } from '../lib/steps';
+import { runKeyOf, type StepContext, type StepHandler, type StepResult } from '../lib/steps';
 import { errorForStatus, fetchCapped, redactUrl, snippet } from './data-source';
 
 export interface ActionOptions {
@@ -34,7 +34,7 @@ async function callWebhook(action: WebhookAction, context: StepContext, options:
   if (action.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
   if (!headers.has('user-agent')) headers.set('user-agent', 'step-scheduler');
   // Set last so a configured header cannot override it: the receiver uses it to drop a retried delivery.
-  headers.set('idempotency-key', `${context.job.id}:${context.schedule.iteration}`);
+  headers.set('idempotency-key', runKeyOf(context));
 
   const started = performance.now();
   const response = await fetchCapped(
@@ -52,11 +52,18 @@ async function callWebhook(action: WebhookAction, context: StepContext, options:
   return { result: { statusCode: response.status, latencyMs, responseBytes: response.body.length } };
 }
 
+/** How a message names its run: the live run's number, or what kind of extra run it is. */
+function runLabel(context: StepContext): string {
+  if (context.extra?.kind === 'trigger') return 'triggered run';
+  if (context.extra?.kind === 'backfill') return `backfilled run ${context.schedule.iteration + 1}`;
+  return `run ${context.schedule.iteration + 1}`;
+}
+
 async function sendMessage(action: MessageAction, context: StepContext): Promise<StepResult> {
   const channel = action.channel ?? 'default';
   const { messageId } = await context.notifier.publish({
     channel,
-    subject: `Message from job ${context.job.id} (run ${context.schedule.iteration + 1})`,
+    subject: `Message from job ${context.job.id} (${runLabel(context)})`,
     text: action.text,
   });
   return { result: { messageId, channel } };

@@ -54,8 +54,10 @@ export function createReportStep(limits: ReadLimits = DEFAULT_READ_LIMITS): Step
     const report = buildFinalReport({ jobId: job.id, reportType: config.reportType, runs: [...earlier, self], generatedAt: startedAt });
 
     const channel = config.notifyChannel ?? 'reports';
-    const { subject, text } = reportNotification(report);
-    const { messageId } = await notifier.publish({ channel, subject, text, email: config.notifyEmail });
+    const notification = reportNotification(report);
+    // A triggered report comes before the job's end: it says so, and the final report still follows.
+    const subject = context.extra ? `Interim ${notification.subject}` : notification.subject;
+    const { messageId } = await notifier.publish({ channel, subject, text: notification.text, email: config.notifyEmail });
     const notificationSentAt = context.now().toISOString();
     logger.info('report sent', { jobId: job.id, messageId, channel, ...report.summary });
 

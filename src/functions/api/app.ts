@@ -12,6 +12,7 @@ import { logger } from '../../common/logger';
 import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
 import { resumeFrom } from '../../lib/continue-as-new';
+import { keyedRequestId, newRequestId, planBackfill, requestExecution, type ExtraRunStore, type NewExtraRequest } from '../../lib/extra-runs';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
@@ -23,7 +24,7 @@ import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
 import { matchRoute, type RouteKey } from './router';
-import { jobDetailView, jobSummaryView, upcomingView } from './views';
+import { extraRequestView, jobDetailView, jobSummaryView, upcomingView } from './views';
 
 /** The largest body accepted: the Step Functions execution input limit, 256 KB. */
 export const MAX_BODY_BYTES = 262_144;
@@ -31,9 +32,13 @@ export const MAX_BODY_BYTES = 262_144;
 export const HEALTH_TIMEOUT_MS = 3_000;
 const STOP_CAUSE = 'stopped through the API';
 const PAGE = 100;
+/** Trigger and backfill requests a job's detail shows, newest first. */
+const EXTRAS_SHOWN = 20;
 
 export interface ApiDeps {
   store: JobStore;
+  /** Trigger and backfill requests and their runs. */
+  extras: ExtraRunStore;
   executions: ExecutionService;
   runDurations: RunDurations;
   now: () => Date;
@@ -194,6 +199,30 @@ async function stopExecutions(executions: ExecutionService, record: JobRecord): 
   for (const arn of record.executionArns) await executions.stop(arn, STOP_CAUSE);
 }
 
+/** Requests looked at when a job stops: a job with more running at once is not one a person started by hand. */
+const REQUESTS_STOPPED = 100;
+
+/** Stop a job's running triggers and backfills: marked first, so a run that slips in finds the request ended. */
+async function stopRequests(deps: Pick<ApiDeps, 'extras' | 'executions' | 'now'>, jobId: string): Promise<void> {
+  for (const request of await deps.extras.listRequests(jobId, REQUESTS_STOPPED)) {
+    if (request.state !== 'RUNNING') continue;
+    await deps.extras.endRequest(jobId, request.requestId, 'CANCELLED', deps.now(), STOP_CAUSE);
+    for (const arn of request.executionArns) await deps.executions.stop(arn, STOP_CAUSE);
+  }
+}
+
+/** An optional `{ "note": "…" }` body (pause, trigger): any other field is refused rather than dropped. */
+function noteOf(event: APIGatewayProxyEvent): string | undefined {
+  if (!event.body) return undefined;
+  const body = readJsonBody(event);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('(body)', 'must be a JSON object such as { "note": "why" }, or empty');
+  const unknown = Object.keys(body).find((key) => key !== 'note');
+  if (unknown !== undefined) throw invalid(unknown, 'is not a field here; send { "note": "…" } or nothing');
+  const { note } = body as { note?: unknown };
+  if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw invalid('note', 'must be a string of at most 500 characters');
+  return note;
+}
+
 async function requireJob(store: JobStore, jobId: string): Promise<JobRecord> {
   const record = await store.getJob(jobId);
   if (!record) throw new JobNotFoundError(jobId);
@@ -255,6 +284,31 @@ type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
 function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
   const { store, executions } = deps;
   const urlGuard = deps.urlGuard ?? literalUrlGuard();
+
+  /**
+   * Write a trigger or backfill request and start its execution (`<jobId>--<requestId>`). With an
+   * Idempotency-Key header the id comes from the key, so a repeated POST answers with the first request
+   * (200) instead of running again; the same key for a different request is refused.
+   */
+  async function startRequest(event: APIGatewayProxyEvent, record: JobRecord, spec: Omit<NewExtraRequest, 'jobId' | 'requestId' | 'now'>): Promise<APIGatewayProxyResult> {
+    const now = deps.now();
+    const key = header(event, 'idempotency-key');
+    if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid('Idempotency-Key', 'must be 1-255 characters');
+    const requestId = key === undefined ? newRequestId(spec.kind, now) : keyedRequestId(spec.kind, record.jobId, key);
+    const { outcome, request } = await deps.extras.createRequest({ ...spec, jobId: record.jobId, requestId, now });
+    if (outcome === 'exists' && (request.from !== spec.from || request.to !== spec.to)) {
+      throw invalid('Idempotency-Key', `was already used for ${request.kind} ${request.requestId} of another range; use a new key`);
+    }
+    let executionArn = request.executionArns.at(-1) ?? null;
+    // A request written but never started (a crash between the two writes) is started now.
+    if (executionArn === null && request.state === 'RUNNING') {
+      const { name, input } = requestExecution(record.job, request, undefined);
+      ({ executionArn } = await executions.start(name, input));
+      await deps.extras.recordExecution(record.jobId, requestId, executionArn);
+    }
+    return json(outcome === 'created' ? 202 : 200, { jobId: record.jobId, ...extraRequestView(request), executionArn });
+  }
+
   return {
     'GET /': async ({ event }) => dashboardFile(deps.dashboard, 'index.html', event.path ?? '/'),
     'GET /app.js': async ({ event }) => dashboardFile(deps.dashboard, 'app.js', event.path ?? '/app.js'),
@@ -329,6 +383,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       let deletedCount = 0;
       for (const record of jobs) {
         if (!isFinalStatus(record.status)) await stopExecutions(executions, record);
+        await stopRequests(deps, record.jobId);
         deletedCount += await store.deleteJob(record.jobId);
       }
       return json(200, { message: 'All jobs deleted successfully', deletedCount });
@@ -339,10 +394,12 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       const runsLimit = intParam(query, 'runsLimit', { min: 1, max: 100, fallback: 50 });
       const runsCursor = cursorParam(query, 'runsCursor');
       const record = await requireJob(store, jobId);
-      const runs = await withCursorField('runsCursor', () =>
-        store.listRuns(jobId, { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) }),
-      );
-      return json(200, jobDetailView(record, runs));
+      const [runs, requests, extraRuns] = await Promise.all([
+        withCursorField('runsCursor', () => store.listRuns(jobId, { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) })),
+        deps.extras.listRequests(jobId, EXTRAS_SHOWN),
+        deps.extras.listRuns(jobId, runsLimit),
+      ]);
+      return json(200, jobDetailView(record, runs, { requests, runs: extraRuns }));
     },
 
     'DELETE /jobs/{id}': async ({ params }) => {
@@ -351,15 +408,14 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       if (isFinalStatus(record.status)) return json(200, { jobId, status: record.status });
       // Stop first: a job marked CANCELLED whose execution still ran would be a lie on the dashboard.
       await stopExecutions(executions, record);
+      await stopRequests(deps, jobId);
       const cancelled = await store.cancelJob(jobId, STOP_CAUSE, deps.now());
       return json(200, { jobId, status: cancelled.status });
     },
 
     'POST /jobs/{id}/pause': async ({ params, event }) => {
       const jobId = jobIdParam(params);
-      const body = event.body ? readJsonBody(event) : {};
-      const note = (body as { note?: unknown }).note;
-      if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw invalid('note', 'must be a string of at most 500 characters');
+      const note = noteOf(event);
       const record = await requireJob(store, jobId);
       // Marked first, stopped after: a run that slips in between finds the job paused in its record.
       const paused = await store.pauseJob(jobId, note, deps.now());
@@ -378,6 +434,24 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       const { executionArn } = await executions.start(name, input);
       await store.recordExecution(jobId, executionArn, deps.now());
       return json(200, { jobId, status: resumed.status, executionArn });
+    },
+
+    'POST /jobs/{id}/trigger': async ({ params, event }) => {
+      const jobId = jobIdParam(params);
+      const note = noteOf(event);
+      const record = await requireJob(store, jobId);
+      if (isFinalStatus(record.status)) {
+        throw new JobStateError(jobId, record.status, `job ${jobId} is ${record.status}; only a job still scheduled (or paused) can be triggered`);
+      }
+      return startRequest(event, record, { kind: 'trigger', runCount: 1, beforeIteration: record.cursor + 1, ...(note === undefined ? {} : { note }) });
+    },
+
+    'POST /jobs/{id}/backfill': async ({ params, event }) => {
+      const jobId = jobIdParam(params);
+      const body = readJsonBody(event);
+      const record = await requireJob(store, jobId);
+      const plan = planBackfill(record.job, body, deps.now().getTime());
+      return startRequest(event, record, { kind: 'backfill', runCount: plan.runCount, from: plan.from, to: plan.to, firstIteration: plan.firstIteration });
     },
 
     'GET /jobs/{id}/upcoming': async ({ params, query }) => {

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { now } from '../../common/clock';
 import { optionalEnv } from '../../common/config';
-import { jobStore } from '../../adapters/store';
+import { extraRunStore, jobStore } from '../../adapters/store';
 import { runDurations } from '../../adapters/dynamodb-stats';
 import { executionService } from '../../adapters/sfn';
 import { netGuardFromEnv } from '../../adapters/guarded-http';
@@ -19,6 +19,7 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   try {
     app ??= createApi({
       store: jobStore(),
+      extras: extraRunStore(),
       executions: executionService(),
       runDurations: runDurations(),
       now,

@@ -27,5 +27,7 @@ export const ROUTES = [
   { method: 'GET', path: '/jobs/{id}/upcoming', private: true },
   { method: 'POST', path: '/jobs/{id}/pause', private: true },
   { method: 'POST', path: '/jobs/{id}/resume', private: true },
+  { method: 'POST', path: '/jobs/{id}/trigger', private: true },
+  { method: 'POST', path: '/jobs/{id}/backfill', private: true },
   { method: 'GET', path: '/stats', private: true },
 ] as const satisfies readonly RouteSpec[];

@@ -5,6 +5,7 @@
 import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
+import type { ExtraRequest, ExtraRunRecord } from '../../lib/extra-runs';
 import type { JobRecord, RunRecord } from '../../lib/store';
 import { isFinalStatus, statusHistory } from '../../lib/status';
 
@@ -72,8 +73,53 @@ export function jobSummaryView(record: JobRecord) {
   };
 }
 
+/** A trigger or backfill request, with its progress. */
+export function extraRequestView(request: ExtraRequest) {
+  return {
+    requestId: request.requestId,
+    kind: request.kind,
+    state: request.state,
+    requestedAt: request.requestedAt,
+    finishedAt: request.finishedAt ?? null,
+    from: request.from ?? null,
+    to: request.to ?? null,
+    /** Backfill: the schedule's iterations the range holds, first to last. */
+    iterations: request.firstIteration === undefined ? null : { first: request.firstIteration, last: request.firstIteration + request.runCount - 1 },
+    note: request.note ?? null,
+    runs: { total: request.runCount, completed: request.completedRuns, failed: request.failedRuns },
+    executionArn: request.executionArns.at(-1) ?? null,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+  };
+}
+
+/** A triggered or backfilled run: `kind` says which, `iteration` which planned run a backfilled one stands for. */
+export function extraRunView(run: ExtraRunRecord, job: Job) {
+  return {
+    requestId: run.requestId,
+    kind: run.kind,
+    index: run.index,
+    iteration: run.iteration ?? null,
+    phase: run.phase,
+    action: stepAction(run.phase, job),
+    state: run.state,
+    result: run.result ?? null,
+    error: run.error ?? null,
+    plannedAt: run.plannedAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    durationMs: run.durationMs ?? null,
+    attempts: run.attempts,
+  };
+}
+
+/** What a job's detail shows of its triggers and backfills: the newest requests and runs. */
+export interface ExtrasPage {
+  requests: ExtraRequest[];
+  runs: ExtraRunRecord[];
+}
+
 /** `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions and the final report. */
-export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }) {
+export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }, extras: ExtrasPage = { requests: [], runs: [] }) {
   const summary = jobSummaryView(record);
   return {
     ...summary,
@@ -85,6 +131,9 @@ export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cur
     generation: Math.max(0, record.executionArns.length - 1),
     ...(record.finalReport === undefined ? {} : { finalReport: record.finalReport }),
     ...(runs.cursor === undefined ? {} : { runsCursor: runs.cursor }),
+    /** Triggers and backfills, newest first: their runs are kept apart from the live steps above. */
+    extraRequests: extras.requests.map(extraRequestView),
+    extraRuns: extras.runs.map((run) => extraRunView(run, record.job)),
   };
 }
 

@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
 import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
+import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
 import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
 import { createApi } from '../../../src/functions/api/app';
 import { JobSchema, type Job, type JobInput, type Phase } from '../../../src/lib/job';
@@ -549,6 +550,7 @@ describe('GET /health', () => {
     const client = createDocumentClient({ tableName: 'jobs', endpoint: `http://127.0.0.1:${port}` });
     const api = createApi({
       store: new DynamoDbJobStore(client, 'jobs'),
+      extras: new DynamoDbExtraRunStore(client, 'jobs'),
       executions: new RecordingExecutions(),
       runDurations: new DynamoDbRunDurations(client, 'jobs'),
       now: () => new Date(T0),

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
 import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
+import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
 import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
 import { NetGuard, type Resolver } from '../../../src/adapters/guarded-http';
 import { createApi, type ApiHandler } from '../../../src/functions/api/app';
@@ -106,6 +107,7 @@ export function apiEvent(method: string, pathAndQuery: string, options: RequestO
 export interface ApiUnderTest {
   db: LocalDynamo;
   store: DynamoDbJobStore;
+  extras: DynamoDbExtraRunStore;
   executions: RecordingExecutions;
   api: ApiHandler;
   /** The api's clock; tests move it. */
@@ -120,10 +122,12 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
   const db = await startDynalite();
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
   const store = new DynamoDbJobStore(client, db.tableName);
+  const extras = new DynamoDbExtraRunStore(client, db.tableName);
   const executions = new RecordingExecutions();
   const clock = { now: options.now ?? new Date(1733306400000) }; // 2024-12-04T10:00:00Z
   const api = createApi({
     store,
+    extras,
     executions,
     runDurations: new DynamoDbRunDurations(client, db.tableName),
     now: () => clock.now,
@@ -133,6 +137,7 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
   return {
     db,
     store,
+    extras,
     executions,
     api,
     clock,
