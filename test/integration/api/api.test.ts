@@ -445,6 +445,84 @@ describe('DELETE /jobs/{id}', () => {
   });
 });
 
+describe('POST /jobs/{id}/trigger and /backfill', () => {
+  const action = (overrides: Partial<JobInput> = {}) =>
+    job({ id: 'pinger', config: undefined, endDateTime: undefined, maxRuns: 30, action: { type: 'message', text: 'ping' }, ...overrides });
+  const arnOf = (name: string) => `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+  it('starts a trigger as an execution of its own, { job, extra }, named after the job and the request', async () => {
+    await t.call('POST', '/jobs', { body: action() });
+    t.executions.reset();
+
+    const reply = await t.call('POST', '/jobs/pinger/trigger', { body: { note: 'now please' } });
+
+    expect(reply.status).toBe(202);
+    const { requestId } = reply.body;
+    expect(requestId).toMatch(/^trigger-20241204T100000000Z-[0-9a-f]{6}$/);
+    expect(t.executions.started).toEqual([
+      { name: `pinger--${requestId}`, input: { job: JobSchema.parse(action()), extra: { requestId, kind: 'trigger', index: 0, runCount: 1, beforeIteration: 0 } } },
+    ]);
+    expect(reply.body).toMatchObject({ jobId: 'pinger', kind: 'trigger', state: 'RUNNING', note: 'now please', executionArn: arnOf(`pinger--${requestId}`) });
+    const view = await t.call('GET', '/jobs/pinger');
+    expect(view.body.extraRequests).toEqual([expect.objectContaining({ requestId, state: 'RUNNING', runs: { total: 1, completed: 0, failed: 0 }, executionArn: arnOf(`pinger--${requestId}`) })]);
+    expect(view.body.extraRuns).toEqual([]);
+    // The live job is as it was.
+    expect(view.body).toMatchObject({ status: 'SCHEDULED', progress: { completedRuns: 0 }, executions: [arnOf('pinger')] });
+  });
+
+  it('plans a backfill from the job’s schedule and hands the iterations to the execution', async () => {
+    await t.call('POST', '/jobs', { body: action() });
+    t.clock.now = new Date(T0 + 10 * DAY);
+    t.executions.reset();
+
+    const reply = await t.call('POST', '/jobs/pinger/backfill', { body: { from: '2024-12-06T00:00:00Z', to: '2024-12-09T10:00:00Z' } });
+
+    expect(reply.status).toBe(202);
+    expect(reply.body).toMatchObject({ kind: 'backfill', from: '2024-12-06T00:00:00.000Z', to: '2024-12-09T10:00:00.000Z', iterations: { first: 1, last: 4 }, runs: { total: 4 } });
+    expect(t.executions.started[0]?.input).toMatchObject({ extra: { kind: 'backfill', index: 0, runCount: 4, firstIteration: 1 } });
+  });
+
+  it('answers a repeated Idempotency-Key with the first request (200, nothing started), and refuses it for another range', async () => {
+    await t.call('POST', '/jobs', { body: action() });
+    t.clock.now = new Date(T0 + 10 * DAY);
+    t.executions.reset();
+    const headers = { 'Idempotency-Key': 'nightly-fix-1' };
+
+    const first = await t.call('POST', '/jobs/pinger/backfill', { body: { from: '2024-12-06T00:00:00Z', to: '2024-12-07T00:00:00Z' }, headers });
+    const again = await t.call('POST', '/jobs/pinger/backfill', { body: { from: '2024-12-06T00:00:00Z', to: '2024-12-07T00:00:00Z' }, headers });
+    const other = await t.call('POST', '/jobs/pinger/backfill', { body: { from: '2024-12-06T00:00:00Z', to: '2024-12-08T00:00:00Z' }, headers });
+
+    expect([first.status, again.status]).toEqual([202, 200]);
+    expect(again.body.requestId).toBe(first.body.requestId);
+    expect(t.executions.started).toHaveLength(1);
+    expect(other).toMatchObject({ status: 400, body: { error: { field: 'Idempotency-Key' } } });
+  });
+
+  it('stops a job’s running requests with it: CANCELLED, their executions stopped', async () => {
+    await t.call('POST', '/jobs', { body: action() });
+    const trigger = await t.call('POST', '/jobs/pinger/trigger');
+    t.executions.reset();
+
+    await t.call('DELETE', '/jobs/pinger');
+
+    const view = await t.call('GET', '/jobs/pinger');
+    expect(view.body.extraRequests[0]).toMatchObject({ requestId: trigger.body.requestId, state: 'CANCELLED', reason: 'stopped through the API' });
+    expect(t.executions.stopped.map((s) => s.executionArn)).toEqual([arnOf('pinger'), arnOf(`pinger--${trigger.body.requestId}`)]);
+  });
+
+  it('refuses to trigger a job that is over (409), and to backfill a workflow (400 naming id)', async () => {
+    await finishedWorkflow();
+    t.clock.now = new Date(T0 + 30 * DAY);
+
+    const trigger = await t.call('POST', '/jobs/weekly/trigger');
+    const backfill = await t.call('POST', '/jobs/weekly/backfill', { body: { from: '2024-12-05T00:00:00Z', to: '2024-12-08T00:00:00Z' } });
+
+    expect(trigger).toMatchObject({ status: 409, body: { error: { code: 'JOB_STATE' } } });
+    expect(backfill).toMatchObject({ status: 400, body: { error: { field: 'id' } } });
+    expect(t.executions.started).toEqual([]);
+  });
+});
+
 describe('DELETE /jobs', () => {
   it('stops every running job and deletes all jobs with their runs', async () => {
     await t.call('POST', '/jobs', { body: job({ id: 'a' }) });

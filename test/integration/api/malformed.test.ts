@@ -221,6 +221,19 @@ const cases: Case[] = [
   get('a job that does not exist', '/jobs/nope', 404, 'JOB_NOT_FOUND'),
   get('upcoming runs of a job that does not exist', '/jobs/nope/upcoming', 404, 'JOB_NOT_FOUND'),
   { ...get('stopping a job that does not exist', '/jobs/nope', 404, 'JOB_NOT_FOUND'), method: 'DELETE' },
+  // trigger and backfill: bad bodies and missing jobs write no request and start nothing
+  { ...post('triggering a job that does not exist', undefined, undefined, { status: 404, code: 'JOB_NOT_FOUND' }), path: '/jobs/nope/trigger' },
+  { ...post('a trigger body that is not an object', [1], '(body)'), path: '/jobs/daily-report/trigger' },
+  { ...post('a trigger with an unknown field', { at: 'now' }, 'at'), path: '/jobs/daily-report/trigger' },
+  { ...post('a trigger note that is not a string', { note: 5 }, 'note'), path: '/jobs/daily-report/trigger' },
+  { ...post('a trigger body that is not JSON', '{', undefined, { code: 'MALFORMED_JSON' }), path: '/jobs/daily-report/trigger' },
+  { ...post('triggering an id with a space', {}, 'id'), path: '/jobs/daily%20report/trigger' },
+  { ...post('backfilling a job that does not exist', { from: '2024-12-01T00:00:00Z', to: '2024-12-02T00:00:00Z' }, undefined, { status: 404, code: 'JOB_NOT_FOUND' }), path: '/jobs/nope/backfill' },
+  { ...post('a backfill with no body', '', undefined, { code: 'MALFORMED_JSON' }), path: '/jobs/daily-report/backfill' },
+  { ...post('a backfill body that is not JSON', 'from=yesterday', undefined, { code: 'MALFORMED_JSON' }), path: '/jobs/daily-report/backfill' },
+  { ...post('backfilling an id with a space', { from: '2024-12-01T00:00:00Z', to: '2024-12-02T00:00:00Z' }, 'id'), path: '/jobs/daily%20report/backfill' },
+  { ...get('GET on a trigger', '/jobs/daily-report/trigger', 405, 'METHOD_NOT_ALLOWED'), allow: 'POST' },
+  { ...get('GET on a backfill', '/jobs/daily-report/backfill', 405, 'METHOD_NOT_ALLOWED'), allow: 'POST' },
 ];
 
 let t: ApiUnderTest;
