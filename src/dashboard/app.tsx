@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { onAuthProblem, readCredentials, writeCredentials, type ApiError } from './api';
 import { navigate, useHashRoute, useStored } from './hooks';
 import { JobPage } from './components/JobPage';
-import { JobsPage } from './components/JobsPage';
+import { JobsPage, jobsHash } from './components/JobsPage';
 import { StatsPage } from './components/StatsPage';
 import { SubmitForm } from './components/SubmitForm';
 
@@ -86,7 +86,7 @@ export function App() {
     [],
   );
 
-  const status = route.params.get('status') ?? '';
+  const filters = { status: route.params.get('status') ?? '', group: route.params.get('group') ?? '', tag: route.params.get('tag') ?? '' };
   let page;
   switch (route.page) {
     case 'job':
@@ -108,7 +108,7 @@ export function App() {
       page = <StatsPage refreshMs={refreshMs} />;
       break;
     default:
-      page = <JobsPage refreshMs={refreshMs} status={status} onStatus={(next) => navigate(next ? `/?status=${encodeURIComponent(next)}` : '/')} {...(justSubmitted ? { highlight: justSubmitted } : {})} />;
+      page = <JobsPage refreshMs={refreshMs} filters={filters} onFilters={(next) => navigate(jobsHash(next))} {...(justSubmitted ? { highlight: justSubmitted } : {})} />;
   }
 
   return (

@@ -166,3 +166,17 @@ export function isoToZonedLocal(instantMs: number, timeZone: string): string {
   }
   return new Date(Math.floor(instantMs / 1000) * 1000 + offset * 60_000).toISOString().slice(0, 19);
 }
+
+/** `45 min`, `1 h 30 min`, `6 h`, `1 day`, `365 days`: the API's minute counts as a reader says them. */
+export function minutesText(minutes: number): string {
+  if (minutes >= 1440 && minutes % 1440 === 0) return minutes === 1440 ? '1 day' : `${minutes / 1440} days`;
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** A comma- or space-separated list as typed (`billing, nightly team=ops`) as the API's array of tags. */
+export function splitTags(text: string): string[] {
+  return text.split(/[\s,]+/).filter((tag) => tag !== '');
+}

@@ -22,3 +22,5 @@ export interface JobsPage {
 }
 
 export const FINAL_STATUSES: readonly string[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+/** Not final: resume puts back the status the job had. */
+export const PAUSED = 'PAUSED';

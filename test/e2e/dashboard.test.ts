@@ -57,6 +57,36 @@ async function post(path: string, body: unknown): Promise<Response> {
   return fetch(`${runtime.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(`${runtime.url}${path}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** An instant as the API wants it, `days` warped days from the runtime's now: ISO-8601 UTC, whole seconds. */
+function daysAhead(days: number): string {
+  return new Date(Math.ceil((runtime.clock.now().getTime() + days * DAY) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The ids of the rows the jobs list shows, sorted. */
+async function listedIds(page: Page): Promise<string[]> {
+  const ids = await page.locator('.job-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id') ?? ''));
+  return ids.sort();
+}
+
+/** Waits until the jobs list shows exactly `expected` (polling: the list loads after the hash changes). */
+async function expectListed(page: Page, expected: string[], timeoutMs = 10_000): Promise<void> {
+  const want = [...expected].sort();
+  const deadline = Date.now() + timeoutMs;
+  let seen: string[] = [];
+  while (Date.now() < deadline) {
+    seen = await listedIds(page);
+    if (JSON.stringify(seen) === JSON.stringify(want)) return;
+    await page.waitForTimeout(50);
+  }
+  expect(seen).toEqual(want);
+}
+
 describe('the dashboard', () => {
   it('is served at / with its bundle, uncached, and leaves the API paths to the API', async () => {
     const get = (path: string) => fetch(`${runtime.url}${path}`);
@@ -134,22 +164,222 @@ describe('the dashboard', () => {
     await page.close();
   }, 30_000);
 
-  it('shows what the API answers to pause and resume, whatever it is', async () => {
-    const far = new Date(runtime.clock.now().getTime() + 3650 * DAY).toISOString().slice(0, 19) + 'Z';
-    expect((await post('/jobs', { id: 'dashboard-pause', startDateTime: far, action: { type: 'message', text: 'later' } })).status).toBe(201);
-    const page = await open('#/jobs/dashboard-pause');
+  it('submits a cron job with its scheduling options, shows them in the list and on its page, and the API stored them', async () => {
+    const page = await open('#/new');
+    // A year ahead: at a day a second the job does not run while the test looks at it.
+    const start = runtime.clock.now().getTime() + 365 * DAY;
+    await page.check('input[name="kind"][value="message"]');
+    await page.fill('#f-id', 'dashboard-cron');
+    await page.fill('#f-timeZone', 'UTC');
+    await page.fill('#f-startDateTime', utcLocal(start));
+    await page.check('input[name="timing"][value="expression"]');
+    await page.fill('#f-scheduleExpression', 'cron(0 9 * * ? *)');
+    await page.fill('#f-endDateTime', '');
+    await page.fill('#f-maxRuns', '3');
+    // The options sit in a closed disclosure: the simple form stays simple.
+    expect(await page.locator('#f-group').isVisible()).toBe(false);
+    await page.click('details.options > summary');
+    await page.fill('#f-flexibleWindowMinutes', '30');
+    await page.selectOption('#f-catchUp', 'all');
+    await page.fill('#f-catchUpWindowMinutes', '120');
+    await page.selectOption('#f-overlap', 'bufferOne');
+    await page.fill('#f-retentionDays', '14');
+    await page.fill('#f-group', 'billing');
+    await page.fill('#f-tags', 'nightly, team=ops  eu');
 
-    for (const action of ['pause', 'resume']) {
-      const [response] = await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith(`/jobs/dashboard-pause/${action}`)),
-        page.click(`button[data-action="${action}"]`),
-      ]);
-      const answer = (await response.json()) as { error?: { message: string } };
-      const note = page.locator(response.ok() ? '.controls-block .ok-note' : '.controls-block .error-note');
-      await note.waitFor();
-      if (answer.error) expect(await note.innerText()).toContain(answer.error.message);
-    }
+    // Only what was set is sent: no frequency beside the expression, no end, no defaulted option.
+    const body = JSON.parse((await page.locator('.body-preview pre').textContent()) ?? '') as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(
+      ['action', 'catchUp', 'catchUpWindowMinutes', 'flexibleWindowMinutes', 'group', 'id', 'maxRuns', 'overlap', 'retentionDays', 'scheduleExpression', 'startDateTime', 'tags', 'timeZone'].sort(),
+    );
+    await page.click('form.submit-form button[type=submit]');
+
+    const row = page.locator('.job-row[data-job-id="dashboard-cron"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('.job-kind').innerText()).toContain('cron(0 9 * * ? *)');
+    expect(await row.locator('.group-label').innerText()).toBe('billing');
+    expect(await row.locator('.tag').allInnerTexts()).toEqual(['nightly', 'team=ops', 'eu']);
+
+    const stored = await getJson<{ status: string; job: Record<string, unknown> }>('/jobs/dashboard-cron');
+    expect(stored.job).toMatchObject({
+      scheduleExpression: 'cron(0 9 * * ? *)',
+      maxRuns: 3,
+      flexibleWindowMinutes: 30,
+      catchUp: 'all',
+      catchUpWindowMinutes: 120,
+      overlap: 'bufferOne',
+      retentionDays: 14,
+      group: 'billing',
+      tags: ['nightly', 'team=ops', 'eu'],
+      timeZone: 'UTC',
+    });
+    expect(stored.job).not.toHaveProperty('frequency');
+    expect(stored.job).not.toHaveProperty('endDateTime');
+    expect(stored.job).not.toHaveProperty('forever');
+
+    await row.locator('a.job-id').click();
+    const option = (name: string) => page.locator(`.page-job [data-option="${name}"]`).innerText();
+    await page.locator('.page-job [data-option="repeats"]').waitFor();
+    expect(await option('repeats')).toBe('cron(0 9 * * ? *)');
+    expect(await option('timeZone')).toBe('UTC');
+    expect(await option('maxRuns')).toBe('at most 3 runs');
+    expect(await option('ends')).toBe('at its run limit');
+    expect(await option('flexibleWindowMinutes')).toContain('within 30 min after its planned time');
+    expect(await option('catchUp')).toMatch(/^all: runs every missed run/);
+    expect(await option('catchUpWindowMinutes')).toMatch(/^2 h: /);
+    expect(await option('overlap')).toMatch(/^bufferOne: /);
+    expect(await option('retentionDays')).toMatch(/^14 days after it ends/);
+    expect(await option('group')).toBe('billing');
+    expect(await page.locator('.page-job [data-option="tags"] .tag').allInnerTexts()).toEqual(['nightly', 'team=ops', 'eu']);
+    // Set options are not marked as defaults; with every one set, none is.
+    expect(await page.locator('.page-job .kv dd .muted', { hasText: '(default)' }).count()).toBe(0);
+    // The upcoming runs come from the expression: 09:00 plus at most the 30-minute window.
+    const firstUpcoming = await page.locator('table.upcoming tbody tr').first().locator('time').getAttribute('datetime');
+    expect(firstUpcoming).toMatch(/T09:([0-2]\d|30):\d\d/);
     await page.close();
+  }, 30_000);
+
+  it('shows a refused schedule expression at its input, and an error in the options with the options opened', async () => {
+    const page = await open('#/new');
+    await page.check('input[name="kind"][value="message"]');
+    await page.fill('#f-id', 'dashboard-bad-cron');
+    await page.fill('#f-timeZone', 'UTC');
+    await page.check('input[name="timing"][value="expression"]');
+    await page.fill('#f-scheduleExpression', 'cron(0 9 * * *)');
+    await page.click('form.submit-form button[type=submit]');
+    const error = page.locator('[data-field="scheduleExpression"] .field-error');
+    await error.waitFor();
+
+    const body = JSON.parse((await page.locator('.body-preview pre').textContent()) ?? '') as unknown;
+    const answer = (await (await post('/jobs', body)).json()) as { error: { field: string; message: string } };
+    expect(answer.error.field).toBe('scheduleExpression');
+    expect(await error.innerText()).toBe(answer.error.message);
+    expect(await page.locator('#f-scheduleExpression').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field-error').count()).toBe(1);
+
+    // A bad group: its input is in the closed disclosure, which opens to show the error beside it.
+    await page.fill('#f-scheduleExpression', 'rate(5 minutes)');
+    await page.click('details.options > summary');
+    await page.fill('#f-group', 'no spaces allowed');
+    await page.click('details.options > summary');
+    expect(await page.locator('#f-group').isVisible()).toBe(false);
+    await page.click('form.submit-form button[type=submit]');
+    const groupError = page.locator('[data-field="group"] .field-error');
+    await groupError.waitFor({ state: 'attached', timeout: 10_000 });
+    expect(await groupError.isVisible()).toBe(true);
+    expect(await groupError.innerText()).toMatch(/^group: /);
+    expect(await page.locator('.field-error').count()).toBe(1);
+    expect((await fetch(`${runtime.url}/jobs/dashboard-bad-cron`)).status).toBe(404);
+    await page.close();
+  }, 30_000);
+
+  it('narrows the jobs list by group and by tag, keeping both in the address', async () => {
+    const jobs = [
+      { id: 'filter-a', group: 'filter-alpha', tags: ['filter-red', 'filter-x'] },
+      { id: 'filter-b', group: 'filter-alpha', tags: ['filter-blue'] },
+      { id: 'filter-c', group: 'filter-beta', tags: ['filter-red'] },
+    ];
+    for (const { id, group, tags } of jobs) {
+      const response = await post('/jobs', { id, group, tags, startDateTime: daysAhead(3650), action: { type: 'message', text: 'later' } });
+      expect(response.status).toBe(201);
+    }
+    const page = await open('#/?group=filter-alpha');
+    await expectListed(page, ['filter-a', 'filter-b']);
+    expect(await page.inputValue('.label-filter input[name="group"]')).toBe('filter-alpha');
+
+    // Group and tag together.
+    await page.fill('.label-filter input[name="tag"]', 'filter-red');
+    await page.press('.label-filter input[name="tag"]', 'Enter');
+    await expectListed(page, ['filter-a']);
+    expect(new URL(page.url()).hash).toBe('#/?group=filter-alpha&tag=filter-red');
+
+    // The tag alone.
+    await page.fill('.label-filter input[name="group"]', '');
+    await page.click('.label-filter button[type="submit"]');
+    await expectListed(page, ['filter-a', 'filter-c']);
+    expect(new URL(page.url()).hash).toBe('#/?tag=filter-red');
+
+    // A group in a row narrows to it, on top of the tag.
+    await page.click('.job-row[data-job-id="filter-c"] .group-label');
+    await expectListed(page, ['filter-c']);
+    expect(new URL(page.url()).hash).toBe('#/?group=filter-beta&tag=filter-red');
+    expect(await page.inputValue('.label-filter input[name="group"]')).toBe('filter-beta');
+
+    // With a status as well: these jobs are SCHEDULED, none is COMPLETED.
+    await page.goto(`${runtime.url}/#/?status=COMPLETED&tag=filter-red`);
+    await page.locator('.empty').waitFor();
+    expect(await page.locator('.empty').innerText()).toContain('No job is completed, tagged filter-red.');
+
+    await page.click('button[data-action="clear-labels"]');
+    await page.goto(`${runtime.url}/#/`);
+    await page.locator('.job-row[data-job-id="filter-b"]').waitFor();
+    expect((await listedIds(page)).filter((id) => id.startsWith('filter-'))).toEqual(['filter-a', 'filter-b', 'filter-c']);
+    await page.close();
+  }, 30_000);
+
+  it('pauses a job with a note and resumes it from its page', async () => {
+    expect((await post('/jobs', { id: 'dashboard-pause', startDateTime: daysAhead(3650), action: { type: 'message', text: 'later' } })).status).toBe(201);
+    const page = await open('#/jobs/dashboard-pause');
+    const badge = page.locator('.job-head h1 .badge');
+    await badge.waitFor();
+    expect(await badge.getAttribute('data-status')).toBe('SCHEDULED');
+    // Resume is offered to a paused job only.
+    expect(await page.locator('button[data-action="resume"]').count()).toBe(0);
+
+    await page.click('button[data-action="pause"]');
+    await page.fill('.pause-form input[name="pauseNote"]', 'waiting for the new API key');
+    await page.click('button[data-action="pause-confirm"]');
+    await page.locator('.job-head h1 .badge[data-status="PAUSED"]').waitFor();
+    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Pause: the job is now PAUSED. Note: “waiting for the new API key”.');
+    expect(await page.locator('.paused-note').innerText()).toContain('waiting for the new API key');
+    expect((await getJson<{ status: string }>('/jobs/dashboard-pause')).status).toBe('PAUSED');
+    expect(await page.locator('button[data-action="pause"]').count()).toBe(0);
+
+    await page.click('button[data-action="resume"]');
+    await page.locator('.job-head h1 .badge[data-status="SCHEDULED"]').waitFor();
+    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Resume: the job is now SCHEDULED.');
+    expect(await page.locator('.paused-note').count()).toBe(0);
+    expect((await getJson<{ status: string }>('/jobs/dashboard-pause')).status).toBe('SCHEDULED');
+    expect(await page.locator('button[data-action="pause"]').isEnabled()).toBe(true);
+    await page.close();
+  }, 30_000);
+
+  it('shows the runs missed while a job was paused as one skipped range with its reason', async () => {
+    // Daily at a day a second: paused after its first run for about three days, then resumed with
+    // catchUp "skip", the runs whose time passed are recorded as one SKIPPED item.
+    const id = 'dashboard-skip';
+    const created = await post('/jobs', { id, startDateTime: daysAhead(1), frequency: { days: 1 }, maxRuns: 30, catchUp: 'skip', action: { type: 'message', text: 'tick' } });
+    expect(created.status).toBe(201);
+    const deadline = Date.now() + 10_000;
+    while ((await getJson<{ progress: { completedRuns: number } }>(`/jobs/${id}`)).progress.completedRuns < 1) {
+      if (Date.now() > deadline) throw new Error('the first run did not happen');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await post(`/jobs/${id}/pause`, {})).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    expect((await post(`/jobs/${id}/resume`, {})).status).toBe(200);
+
+    const page = await open(`#/jobs/${id}`);
+    const skipped = page.locator('.timeline .run.state-skipped');
+    await skipped.first().waitFor({ timeout: 10_000 });
+    const detail = await getJson<{ progress: { skippedRuns: number; steps: Array<{ state: string; iteration: number; skippedThrough?: number; skipReason?: string }> } }>(`/jobs/${id}`);
+    const step = detail.progress.steps.find((s) => s.state === 'SKIPPED');
+    expect(step).toBeDefined();
+    expect(step?.skipReason).toBe('missed');
+    const from = step!.iteration;
+    const through = step!.skippedThrough!;
+    expect(through).toBeGreaterThan(from);
+
+    const item = page.locator(`.timeline .run.state-skipped[data-iteration="${from}"]`);
+    expect(await item.getAttribute('data-skipped-through')).toBe(String(through));
+    expect(await item.locator('.run-head strong').innerText()).toBe(`Runs ${from + 1}–${through + 1}`);
+    expect(await item.locator('.badge').innerText()).toBe('skipped: missed');
+    expect(await item.locator('.run-skip').innerText()).toContain('catch-up policy');
+    // A skipped range has no start, duration or attempts of its own to show.
+    expect(await item.locator('dt').allInnerTexts()).toEqual(['recorded']);
+    expect(await page.locator('.page-job .progress-text').first().innerText()).toContain(`${detail.progress.skippedRuns} skipped`);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
   }, 30_000);
 
   it('lays the jobs list out within a 390 px wide phone screen', async () => {
@@ -160,9 +390,24 @@ describe('the dashboard', () => {
     const page = await open('', { width: 390, height: 844 });
     await page.locator('.job-row[data-job-id="phone-b"]').waitFor();
 
-    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-    expect(widths.client).toBe(390);
-    expect(widths.scroll).toBeLessThanOrEqual(390);
+    const widths = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
+
+    // The form with its scheduling options open, and a job page with every option set, fit as well.
+    await page.goto(`${runtime.url}/#/new`);
+    await page.check('input[name="kind"][value="webhook"]');
+    await page.check('input[name="timing"][value="expression"]');
+    await page.click('details.options > summary');
+    await page.locator('#f-tags').waitFor();
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
+    const body = { id: 'phone-options', startDateTime: '2030-01-01T09:00:00Z', scheduleExpression: 'cron(15 10 ? * 2-6 *)', maxRuns: 500, flexibleWindowMinutes: 90, catchUp: 'all', catchUpWindowMinutes: 10080, overlap: 'allow', retentionDays: 3650, group: 'a-group-with-a-long-name-0123456789', tags: ['a:very.long=tag-that-must-wrap-0123456789', 'b'], action: { type: 'message', text: 'hi' } };
+    expect((await post('/jobs', body)).status).toBe(201);
+    await page.goto(`${runtime.url}/#/jobs/phone-options`);
+    await page.locator('.page-job [data-option="tags"]').waitFor();
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
+    await page.click('button[data-action="pause"]');
+    await page.locator('.pause-form').waitFor();
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
     await page.close();
   }, 30_000);
 });

@@ -1,11 +1,11 @@
 /** One job: overview and controls, the state machine, its runs as a timeline, upcoming runs, executions, report. */
 import { useState } from 'preact/hooks';
 import { ApiError, request, toApiError } from '../api';
-import { formatDuration, formatInZone, formatLater, frequencyText, viewerZone } from '../format';
+import { formatDuration, formatInZone, formatLater, minutesText, viewerZone } from '../format';
 import { usePoll } from '../hooks';
-import { FINAL_STATUSES, type FinalReport, type JobDetail, type Step, type Upcoming } from '../types';
+import { FINAL_STATUSES, PAUSED, type FinalReport, type JobDetail, type Step, type Upcoming } from '../types';
 import { Card, ErrorNote, ProgressBar, StatusBadge, ZonedTime } from './common';
-import { kindText } from './JobsPage';
+import { JobLabels, kindText, repeatText } from './JobsPage';
 import { Report } from './Report';
 import { StateMachine } from './StateMachine';
 
@@ -13,23 +13,39 @@ const RUNS_PAGE = 50;
 
 type Outcome = { ok: true; text: string } | { ok: false; error: ApiError; action: string };
 
+/** What `POST /jobs/{id}/pause` answers; the job view does not carry the pause's time and note. */
+export interface PauseAnswer {
+  status?: string;
+  pausedAt?: string;
+  note?: string;
+}
+
 /**
- * Stop, pause and resume. Pause and resume call `POST /jobs/{id}/pause` and `/resume` as they are: until
- * the API has those routes its 404/405 is shown as it is, rather than the page pretending.
+ * Stop, pause (with an optional note) and resume, each showing what the API answered. A paused job offers
+ * resume, any other going job pause: the API answers 409 to resuming a job that is not paused.
  */
-function Controls({ job, onChanged }: { job: JobDetail; onChanged: () => void }) {
+function Controls({ job, onChanged, onPaused }: { job: JobDetail; onChanged: () => void; onPaused: (answer: PauseAnswer) => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [confirmStop, setConfirmStop] = useState(false);
+  const [pausing, setPausing] = useState(false);
+  const [note, setNote] = useState('');
   const final = FINAL_STATUSES.includes(job.status);
+  const paused = job.status === PAUSED;
   const path = `jobs/${encodeURIComponent(job.jobId)}`;
 
-  const act = async (action: string, method: 'POST' | 'DELETE', target: string) => {
+  const act = async (action: string, method: 'POST' | 'DELETE', target: string, body?: unknown) => {
     setBusy(action);
     setOutcome(null);
     try {
-      const answer = await request<{ status?: string }>(method, target);
-      setOutcome({ ok: true, text: `${action}: the job is now ${answer?.status ?? 'updated'}.` });
+      const answer = await request<PauseAnswer>(method, target, body);
+      const noted = answer?.note ? ` Note: “${answer.note}”.` : '';
+      setOutcome({ ok: true, text: `${action}: the job is now ${answer?.status ?? 'updated'}.${noted}` });
+      if (action === 'Pause') {
+        onPaused(answer ?? {});
+        setPausing(false);
+        setNote('');
+      }
       onChanged();
     } catch (error) {
       setOutcome({ ok: false, error: toApiError(error), action });
@@ -37,6 +53,12 @@ function Controls({ job, onChanged }: { job: JobDetail; onChanged: () => void })
       setBusy(null);
       setConfirmStop(false);
     }
+  };
+
+  const pause = (event: Event) => {
+    event.preventDefault();
+    const text = note.trim();
+    void act('Pause', 'POST', `${path}/pause`, text ? { note: text } : undefined);
   };
 
   return (
@@ -56,13 +78,29 @@ function Controls({ job, onChanged }: { job: JobDetail; onChanged: () => void })
             Stop
           </button>
         )}
-        <button type="button" class="button" data-action="pause" disabled={final || busy !== null} onClick={() => void act('Pause', 'POST', `${path}/pause`)}>
-          Pause
-        </button>
-        <button type="button" class="button" data-action="resume" disabled={final || busy !== null} onClick={() => void act('Resume', 'POST', `${path}/resume`)}>
-          Resume
-        </button>
+        {paused ? (
+          <button type="button" class="button primary" data-action="resume" disabled={busy !== null} onClick={() => void act('Resume', 'POST', `${path}/resume`)}>
+            Resume
+          </button>
+        ) : (
+          !pausing && (
+            <button type="button" class="button" data-action="pause" disabled={final || busy !== null} onClick={() => setPausing(true)}>
+              Pause…
+            </button>
+          )
+        )}
       </div>
+      {pausing && !paused && !final && (
+        <form class="pause-form" onSubmit={pause} aria-label={`Pause ${job.jobId}`}>
+          <input name="pauseNote" value={note} onInput={(e) => setNote(e.currentTarget.value)} maxLength={500} placeholder="note (optional): why, until when" aria-label="Pause note (optional)" />
+          <button type="submit" class="button primary" data-action="pause-confirm" disabled={busy !== null}>
+            Pause
+          </button>
+          <button type="button" class="button" onClick={() => setPausing(false)}>
+            Cancel
+          </button>
+        </form>
+      )}
       {outcome &&
         (outcome.ok ? (
           <p class="ok-note" role="status">
@@ -75,11 +113,43 @@ function Controls({ job, onChanged }: { job: JobDetail; onChanged: () => void })
   );
 }
 
-function lateness(step: Step): string {
+/** `windowMs`: the job's flexible window; a start inside it is the plan, not lateness. */
+function lateness(step: Step, windowMs: number): string {
   const late = Date.parse(step.startedAt) - Date.parse(step.plannedAt);
   if (!Number.isFinite(late)) return '';
   if (Math.abs(late) < 1000) return 'on time';
+  if (late > 0 && late <= windowMs + 1000) return `${formatDuration(late)} into its flexible window`;
   return late > 0 ? `${formatDuration(late)} late` : `${formatDuration(-late)} early`;
+}
+
+const SKIP_REASONS: Record<string, string> = {
+  missed: 'their time passed while nothing ran (downtime or a pause), and the catch-up policy passed them over',
+  overlap: 'the run before was still going at their time, and the overlap policy passed them over',
+};
+
+/** One SKIPPED item: the range of runs the catch-up or overlap policy passed over, recorded when it did. */
+function SkippedRuns({ step, skippedThrough, reason, zone }: { step: Step; skippedThrough: number; reason: string; zone: string }) {
+  const count = skippedThrough - step.iteration + 1;
+  return (
+    <li class="run state-skipped" data-iteration={step.iteration} data-skipped-through={skippedThrough} data-skip-reason={reason}>
+      <div class="run-head">
+        <strong>{count === 1 ? `Run ${step.iteration + 1}` : `Runs ${step.iteration + 1}–${skippedThrough + 1}`}</strong>
+        <span class="run-action">
+          {count.toLocaleString()} {count === 1 ? 'run' : 'runs'} not run
+        </span>
+        <span class="badge run-state state-skipped">skipped: {reason}</span>
+      </div>
+      <p class="run-skip">{SKIP_REASONS[reason] ?? reason}.</p>
+      <dl class="run-times">
+        <div>
+          <dt>recorded</dt>
+          <dd>
+            <time dateTime={step.finishedAt ?? step.startedAt}>{formatInZone(step.finishedAt ?? step.startedAt, zone, 'long')}</time>
+          </dd>
+        </div>
+      </dl>
+    </li>
+  );
 }
 
 /** The primitive fields of a run's result, long strings (checksums) shortened. */
@@ -92,11 +162,14 @@ function resultText(result: Step['result']): string {
     .join(' · ');
 }
 
-function Timeline({ steps, zone }: { steps: Step[]; zone: string }) {
+function Timeline({ steps, zone, windowMs }: { steps: Step[]; zone: string; windowMs: number }) {
   if (steps.length === 0) return <p class="muted">No run has started yet.</p>;
   return (
     <ol class="timeline" aria-label="Runs">
-      {steps.map((step) => (
+      {steps.map((step) =>
+        step.state === 'SKIPPED' ? (
+          <SkippedRuns key={step.iteration} step={step} skippedThrough={step.skippedThrough ?? step.iteration} reason={step.skipReason ?? 'missed'} zone={zone} />
+        ) : (
         <li key={step.iteration} class={`run state-${step.state.toLowerCase()}`} data-iteration={step.iteration}>
           <div class="run-head">
             <strong>Run {step.iteration + 1}</strong>
@@ -113,7 +186,7 @@ function Timeline({ steps, zone }: { steps: Step[]; zone: string }) {
             <div>
               <dt>started</dt>
               <dd>
-                <time dateTime={step.startedAt}>{formatLater(step.startedAt, step.plannedAt, zone)}</time> <span class="muted">({lateness(step)})</span>
+                <time dateTime={step.startedAt}>{formatLater(step.startedAt, step.plannedAt, zone)}</time> <span class="muted">({lateness(step, windowMs)})</span>
               </dd>
             </div>
             <div>
@@ -132,7 +205,8 @@ function Timeline({ steps, zone }: { steps: Step[]; zone: string }) {
           )}
           {step.result !== null && <p class="run-result">{resultText(step.result)}</p>}
         </li>
-      ))}
+        ),
+      )}
     </ol>
   );
 }
@@ -191,6 +265,55 @@ function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone
   );
 }
 
+const NO_FILTERS = { status: '', group: '', tag: '' };
+
+/**
+ * When and why a paused job was paused: from the job view once it carries `pausedAt` / `pauseNote` (the
+ * store keeps them; `jobSummaryView` does not pass them on yet), else from this page's own pause answer.
+ */
+function pauseOf(job: JobDetail, answer: PauseAnswer | undefined): { at?: string; note?: string } {
+  const view = job as JobDetail & { pausedAt?: unknown; pauseNote?: unknown };
+  const at = typeof view.pausedAt === 'string' ? view.pausedAt : answer?.pausedAt;
+  const note = typeof view.pauseNote === 'string' ? view.pauseNote : answer?.note;
+  return { ...(at ? { at } : {}), ...(note ? { note } : {}) };
+}
+
+/** Every policy the calculator applies to this job, its defaults said as such (they apply all the same). */
+function SchedulingOptions({ job }: { job: JobDetail['job'] }) {
+  const catchUp = job.catchUp ?? 'one';
+  const catchUpText = { skip: 'skip: goes on with the next run to come', one: 'one: runs the latest missed run', all: 'all: runs every missed run, in order' }[catchUp];
+  const overlap = job.overlap ?? 'skip';
+  const overlapText = { skip: 'skip: records the overlapped runs skipped', bufferOne: 'bufferOne: runs the latest of them at once', allow: 'allow: runs all of them, one after another' }[overlap];
+  const byDefault = (set: boolean) => (set ? null : <span class="muted"> (default)</span>);
+  return (
+    <dl class="kv">
+      <dt>flexible window</dt>
+      <dd data-option="flexibleWindowMinutes">
+        {job.flexibleWindowMinutes ? `each run starts within ${minutesText(job.flexibleWindowMinutes)} after its planned time` : <span class="muted">none: runs start at their planned time</span>}
+      </dd>
+      <dt>missed runs</dt>
+      <dd data-option="catchUp">
+        {catchUpText}
+        {byDefault(job.catchUp !== undefined)}
+      </dd>
+      <dt>catch-up window</dt>
+      <dd data-option="catchUpWindowMinutes">
+        {minutesText(job.catchUpWindowMinutes ?? 1440)}: missed runs older than this are skipped
+        {byDefault(job.catchUpWindowMinutes !== undefined)}
+      </dd>
+      <dt>overlap</dt>
+      <dd data-option="overlap">
+        {overlapText}
+        {byDefault(job.overlap !== undefined)}
+      </dd>
+      <dt>retention</dt>
+      <dd data-option="retentionDays">
+        {job.retentionDays ? `${job.retentionDays.toLocaleString()} ${job.retentionDays === 1 ? 'day' : 'days'} after it ends, then the job and its runs expire` : <span class="muted">kept until deleted</span>}
+      </dd>
+    </dl>
+  );
+}
+
 export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const path = `jobs/${encodeURIComponent(id)}`;
   const detail = usePoll(() => request<JobDetail>('GET', `${path}?runsLimit=${RUNS_PAGE}`), refreshMs, path);
@@ -198,6 +321,8 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   // Older pages of runs are fetched on demand; only the first page is polled.
   const [more, setMore] = useState<{ id: string; steps: Step[]; cursor?: string; error?: ApiError }>({ id, steps: [] });
   const extra: { steps: Step[]; cursor?: string; error?: ApiError } = more.id === id ? more : { steps: [] };
+  // The latest pause's answer (time and note), kept for as long as the job stays paused.
+  const [pauseAnswer, setPauseAnswer] = useState<PauseAnswer & { id: string }>();
 
   const job = detail.data;
   if (!job) {
@@ -224,6 +349,9 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const final = FINAL_STATUSES.includes(job.status);
   const steps = [...job.progress.steps, ...extra.steps];
   const report = job.finalReport as FinalReport | undefined;
+  const spec = job.job;
+  const recurring = spec.frequency !== undefined || spec.scheduleExpression !== undefined;
+  const paused = job.status === PAUSED ? pauseOf(job, pauseAnswer?.id === id ? pauseAnswer : undefined) : undefined;
 
   return (
     <div class="page page-job" data-job-id={job.jobId}>
@@ -234,8 +362,20 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
         <h1>
           {job.jobId} <StatusBadge status={job.status} />
         </h1>
-        <Controls job={job} onChanged={detail.refresh} />
+        <Controls job={job} onChanged={detail.refresh} onPaused={(answer) => setPauseAnswer({ ...answer, id })} />
       </header>
+      {paused && (
+        <p class="paused-note" role="status">
+          <strong>Paused{paused.at ? ` since ${formatInZone(paused.at, viewerZone, 'long')}` : ''}.</strong> Nothing runs until it is resumed; runs whose time passes meanwhile
+          follow its catch-up policy (<code>{spec.catchUp ?? 'one'}</code>) then.
+          {paused.note && (
+            <>
+              {' '}
+              Note: <q class="pause-text">{paused.note}</q>
+            </>
+          )}
+        </p>
+      )}
       <ErrorNote error={detail.error} prefix="Could not refresh" />
       {report && (
         <Card title="Final report">
@@ -248,40 +388,70 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
             <ProgressBar progress={job.progress} label={`Progress of ${job.jobId}`} />
             <dl class="kv">
               <dt>kind</dt>
-              <dd>
-                {kindText(job.job)} · {frequencyText(job.job.frequency)}
-              </dd>
+              <dd>{kindText(spec)}</dd>
+              <dt>repeats</dt>
+              <dd data-option="repeats">{spec.scheduleExpression ? <code>{spec.scheduleExpression}</code> : repeatText(spec)}</dd>
+              <dt>time zone</dt>
+              <dd data-option="timeZone">{zone}</dd>
               <dt>next run</dt>
               <dd>
-                <ZonedTime iso={job.nextRunAt} zone={zone} empty={final ? 'none: the job has ended' : 'none'} />
+                <ZonedTime iso={job.nextRunAt} zone={zone} empty={final ? 'none: the job has ended' : paused ? 'none while paused' : 'none'} />
               </dd>
               <dt>starts</dt>
               <dd>
-                <ZonedTime iso={job.job.startDateTime} zone={zone} />
+                <ZonedTime iso={spec.startDateTime} zone={zone} />
               </dd>
               <dt>ends</dt>
-              <dd>{job.job.endDateTime ? <ZonedTime iso={job.job.endDateTime} zone={zone} /> : <span class="muted">{job.job.frequency ? 'never' : 'after its one run'}</span>}</dd>
-              {job.job.config && (
+              <dd data-option="ends">
+                {spec.endDateTime ? (
+                  <ZonedTime iso={spec.endDateTime} zone={zone} />
+                ) : (
+                  <span class="muted">{!recurring ? 'after its one run' : spec.forever ? 'never: runs until stopped (forever)' : spec.maxRuns !== undefined ? 'at its run limit' : 'never'}</span>
+                )}
+              </dd>
+              {spec.maxRuns !== undefined && (
+                <>
+                  <dt>run limit</dt>
+                  <dd data-option="maxRuns">at most {spec.maxRuns.toLocaleString()} {spec.maxRuns === 1 ? 'run' : 'runs'}</dd>
+                </>
+              )}
+              {spec.config && (
                 <>
                   <dt>data source</dt>
                   <dd>
-                    <code>{job.job.config.dataSource}</code>
-                    {job.job.config.notifyEmail ? ` → ${job.job.config.notifyEmail}` : ''}
+                    <code>{spec.config.dataSource}</code>
+                    {spec.config.notifyEmail ? ` → ${spec.config.notifyEmail}` : ''}
                   </dd>
                 </>
               )}
-              {job.job.action?.type === 'webhook' && (
+              {spec.action?.type === 'webhook' && (
                 <>
                   <dt>calls</dt>
                   <dd>
-                    <code>{job.job.action.url}</code>
+                    <code>{spec.action.url}</code>
                   </dd>
                 </>
               )}
-              {job.job.action?.type === 'message' && (
+              {spec.action?.type === 'message' && (
                 <>
                   <dt>sends</dt>
-                  <dd>“{job.job.action.text}”</dd>
+                  <dd>“{spec.action.text}”</dd>
+                </>
+              )}
+              {spec.group && (
+                <>
+                  <dt>group</dt>
+                  <dd data-option="group">
+                    <JobLabels group={spec.group} filters={NO_FILTERS} />
+                  </dd>
+                </>
+              )}
+              {spec.tags && spec.tags.length > 0 && (
+                <>
+                  <dt>tags</dt>
+                  <dd data-option="tags">
+                    <JobLabels tags={spec.tags} filters={NO_FILTERS} />
+                  </dd>
                 </>
               )}
               <dt>created</dt>
@@ -300,6 +470,9 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
               )}
             </dl>
           </Card>
+          <Card title="Scheduling options">
+            <SchedulingOptions job={spec} />
+          </Card>
           {!final && (
             <Card title="Upcoming runs">
               <UpcomingRuns upcoming={upcoming.data} zone={zone} />
@@ -307,7 +480,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
             </Card>
           )}
           <Card title={`Runs (${steps.length}${job.progress.totalRuns ? ` of ${job.progress.totalRuns.toLocaleString()}` : ''})`}>
-            <Timeline steps={steps} zone={zone} />
+            <Timeline steps={steps} zone={zone} windowMs={(spec.flexibleWindowMinutes ?? 0) * 60_000} />
             {runsCursor && (
               <button type="button" class="button" onClick={() => void loadMore()}>
                 Load {RUNS_PAGE} more runs

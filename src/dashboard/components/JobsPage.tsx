@@ -1,5 +1,5 @@
-/** The home page: headline figures, status filter and every job with its progress and next run. */
-import { useState } from 'preact/hooks';
+/** The home page: headline figures, filters (status, group, tag) and every job with its progress and next run. */
+import { useEffect, useState } from 'preact/hooks';
 import { request, toApiError, type ApiError } from '../api';
 import { frequencyText } from '../format';
 import { usePoll } from '../hooks';
@@ -28,10 +28,49 @@ function byRelevance(a: JobSummary, b: JobSummary): number {
   return (b.finishedAt ?? b.updatedAt).localeCompare(a.finishedAt ?? a.updatedAt) || a.jobId.localeCompare(b.jobId);
 }
 
+/** What the list is narrowed to; each lives in the hash (`#/?status=…&group=…&tag=…`), '' for none. */
+export interface JobFilters {
+  status: string;
+  group: string;
+  tag: string;
+}
+
+/** The hash path of the jobs list under these filters: `/?group=reports&tag=nightly`, or `/` with none. */
+export function jobsHash(filters: JobFilters): string {
+  const params = new URLSearchParams();
+  for (const key of ['status', 'group', 'tag'] as const) if (filters[key]) params.set(key, filters[key]);
+  const query = params.toString();
+  return query ? `/?${query}` : '/';
+}
+
+/** A job's group and tags, each a link to the list narrowed to it (on top of the filters already set). */
+export function JobLabels({ group, tags = [], filters }: { group?: string | undefined; tags?: string[] | undefined; filters: JobFilters }) {
+  if (!group && tags.length === 0) return null;
+  return (
+    <span class="job-labels">
+      {group && (
+        <a class="group-label" href={`#${jobsHash({ ...filters, group })}`} title={`jobs in group ${group}`} data-group={group}>
+          {group}
+        </a>
+      )}
+      {tags.map((tag) => (
+        <a key={tag} class="tag" href={`#${jobsHash({ ...filters, tag })}`} title={`jobs tagged ${tag}`} data-tag={tag}>
+          {tag}
+        </a>
+      ))}
+    </span>
+  );
+}
+
 export function kindText(job: JobSummary['job']): string {
   if (job.action?.type === 'webhook') return `webhook ${job.action.method ?? 'POST'}`;
   if (job.action?.type === 'message') return 'message';
   return `${job.config?.reportType ?? 'weekly'} report workflow`;
+}
+
+/** `every day`, `once`, or the job's own `cron(0 9 * * ? *)` / `rate(5 minutes)`. */
+export function repeatText(job: JobSummary['job']): string {
+  return job.scheduleExpression ?? frequencyText(job.frequency);
 }
 
 function StatusFilter({ stats, value, onChange }: { stats: Stats | undefined; value: string; onChange: (status: string) => void }) {
@@ -53,7 +92,52 @@ function StatusFilter({ stats, value, onChange }: { stats: Stats | undefined; va
   );
 }
 
-export function JobRow({ job, highlight }: { job: JobSummary; highlight: boolean }) {
+/** Group and tag, typed and applied together on Enter or "Filter", so each keystroke is not a request. */
+function LabelFilter({ filters, onChange, known }: { filters: JobFilters; onChange: (filters: JobFilters) => void; known: { groups: string[]; tags: string[] } }) {
+  const [group, setGroup] = useState(filters.group);
+  const [tag, setTag] = useState(filters.tag);
+  // The hash may change under the inputs (a tag clicked in a row, the back button): show what applies.
+  useEffect(() => {
+    setGroup(filters.group);
+    setTag(filters.tag);
+  }, [filters.group, filters.tag]);
+  const apply = (event: Event) => {
+    event.preventDefault();
+    onChange({ ...filters, group: group.trim(), tag: tag.trim() });
+  };
+  return (
+    <form class="label-filter" role="search" aria-label="Filter jobs by group and tag" onSubmit={apply}>
+      <label>
+        <span class="label">group</span>
+        <input name="group" list="known-groups" value={group} onInput={(e) => setGroup(e.currentTarget.value)} placeholder="any" autoComplete="off" spellcheck={false} />
+      </label>
+      <label>
+        <span class="label">tag</span>
+        <input name="tag" list="known-tags" value={tag} onInput={(e) => setTag(e.currentTarget.value)} placeholder="any" autoComplete="off" spellcheck={false} />
+      </label>
+      <datalist id="known-groups">
+        {known.groups.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+      <datalist id="known-tags">
+        {known.tags.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+      <button type="submit" class="button">
+        Filter
+      </button>
+      {(filters.group || filters.tag) && (
+        <button type="button" class="button" data-action="clear-labels" onClick={() => onChange({ ...filters, group: '', tag: '' })}>
+          Clear
+        </button>
+      )}
+    </form>
+  );
+}
+
+export function JobRow({ job, highlight, filters }: { job: JobSummary; highlight: boolean; filters: JobFilters }) {
   return (
     <li class={`job-row${highlight ? ' is-new' : ''}`} data-job-id={job.jobId}>
       <div class="job-main">
@@ -61,8 +145,9 @@ export function JobRow({ job, highlight }: { job: JobSummary; highlight: boolean
           {job.jobId}
         </a>
         <span class="job-kind">
-          {kindText(job.job)} · {frequencyText(job.job.frequency)}
+          {kindText(job.job)} · {repeatText(job.job)}
         </span>
+        <JobLabels group={job.job.group} tags={job.job.tags} filters={filters} />
       </div>
       <div class="job-status">
         <StatusBadge status={job.status} />
@@ -78,8 +163,14 @@ export function JobRow({ job, highlight }: { job: JobSummary; highlight: boolean
   );
 }
 
-export function JobsPage({ refreshMs, status, onStatus, highlight }: { refreshMs: number; status: string; onStatus: (status: string) => void; highlight?: string }) {
-  const query = `jobs?limit=100${status ? `&status=${encodeURIComponent(status)}` : ''}`;
+/** `filters` narrow the list in the API (`GET /jobs?status=&group=&tag=`), not in the page. */
+export function JobsPage({ refreshMs, filters, onFilters, highlight }: { refreshMs: number; filters: JobFilters; onFilters: (filters: JobFilters) => void; highlight?: string }) {
+  const { status, group, tag } = filters;
+  const params = new URLSearchParams({ limit: '100' });
+  if (status) params.set('status', status);
+  if (group) params.set('group', group);
+  if (tag) params.set('tag', tag);
+  const query = `jobs?${params.toString()}`;
   const jobs = usePoll(() => request<Page>('GET', query), refreshMs, query);
   const stats = usePoll(() => request<Stats>('GET', 'stats'), refreshMs, 'stats');
   // Further pages are fetched on demand and not polled: the first page is what moves.
@@ -98,6 +189,11 @@ export function JobsPage({ refreshMs, status, onStatus, highlight }: { refreshMs
   };
 
   const list = [...(jobs.data?.jobs ?? []), ...extra.jobs].sort(byRelevance);
+  const known = {
+    groups: [...new Set(list.flatMap((job) => (job.job.group ? [job.job.group] : [])))].sort(),
+    tags: [...new Set(list.flatMap((job) => job.job.tags ?? []))].sort(),
+  };
+  const narrowed = [status && status.replace(/_/g, ' ').toLowerCase(), group && `in group ${group}`, tag && `tagged ${tag}`].filter(Boolean).join(', ');
   return (
     <div class="page page-jobs">
       <StatsStrip stats={stats.data} />
@@ -108,18 +204,19 @@ export function JobsPage({ refreshMs, status, onStatus, highlight }: { refreshMs
             New job
           </a>
         </header>
-        <StatusFilter stats={stats.data} value={status} onChange={onStatus} />
+        <StatusFilter stats={stats.data} value={status} onChange={(next) => onFilters({ ...filters, status: next })} />
+        <LabelFilter filters={filters} onChange={onFilters} known={known} />
         <ErrorNote error={jobs.error} prefix="Could not list jobs" />
         {jobs.loading && !jobs.data ? (
           <p class="muted">Loading…</p>
         ) : list.length === 0 ? (
           <p class="empty">
-            {status ? `No job is ${status.replace(/_/g, ' ').toLowerCase()}.` : 'No jobs yet.'} <a href="#/new">Submit one</a>.
+            {narrowed ? `No job is ${narrowed}.` : 'No jobs yet.'} <a href="#/new">Submit one</a>.
           </p>
         ) : (
           <ul class="job-list" aria-label="Jobs">
             {list.map((job) => (
-              <JobRow key={job.jobId} job={job} highlight={job.jobId === highlight} />
+              <JobRow key={job.jobId} job={job} highlight={job.jobId === highlight} filters={filters} />
             ))}
           </ul>
         )}

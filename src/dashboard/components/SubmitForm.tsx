@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { request, toApiError, type ApiError } from '../api';
-import { isoToZonedLocal, viewerZone, zonedToIso } from '../format';
+import { isoToZonedLocal, splitTags, viewerZone, zonedToIso } from '../format';
 import type { Stats } from '../types';
 import { ErrorNote } from './common';
 
@@ -19,8 +19,21 @@ interface Fields {
   timeZone: string;
   start: string;
   end: string;
+  /** Repeat by `frequency` (every n units) or by an EventBridge `scheduleExpression`: the API takes one, never both. */
+  timing: 'frequency' | 'expression';
   every: string;
   unit: (typeof UNITS)[number] | 'once';
+  scheduleExpression: string;
+  maxRuns: string;
+  forever: boolean;
+  flexibleWindowMinutes: string;
+  catchUp: '' | 'skip' | 'one' | 'all';
+  catchUpWindowMinutes: string;
+  overlap: '' | 'skip' | 'bufferOne' | 'allow';
+  retentionDays: string;
+  group: string;
+  /** As typed: comma- or space-separated. */
+  tags: string;
   reportType: 'daily' | 'weekly' | 'monthly';
   dataSource: string;
   notifyEmail: string;
@@ -41,8 +54,19 @@ function initialFields(nowMs: number): Fields {
     timeZone: viewerZone,
     start: isoToZonedLocal(start, viewerZone),
     end: isoToZonedLocal(start + 6 * DAY_MS, viewerZone),
+    timing: 'frequency',
     every: '1',
     unit: 'days',
+    scheduleExpression: 'cron(0 9 * * ? *)',
+    maxRuns: '',
+    forever: false,
+    flexibleWindowMinutes: '',
+    catchUp: '',
+    catchUpWindowMinutes: '',
+    overlap: '',
+    retentionDays: '',
+    group: '',
+    tags: '',
     reportType: 'weekly',
     dataSource: 'sample:analytics',
     notifyEmail: '',
@@ -53,16 +77,41 @@ function initialFields(nowMs: number): Fields {
   };
 }
 
-/** The `POST /jobs` body the fields describe. */
+function isRecurring(f: Fields): boolean {
+  return f.timing === 'expression' || f.unit !== 'once';
+}
+
+/** `forever` is for action jobs only; a workflow's last run is its report. */
+function offersForever(f: Fields): boolean {
+  return isRecurring(f) && f.kind !== 'workflow';
+}
+
+/**
+ * A number input's value as typed, left for the API to judge (`1.5` is sent and refused as "must be a whole
+ * number"); empty means unset. A browser hands over '' for text it cannot read as a number.
+ */
+function numberOrUndefined(value: string): number | undefined {
+  return value.trim() === '' ? undefined : Number(value);
+}
+
+/** The scheduling options kept behind the "Scheduling options" disclosure, in the order it shows them. */
+const OPTION_FIELDS = ['catchUp', 'catchUpWindowMinutes', 'flexibleWindowMinutes', 'overlap', 'group', 'tags', 'retentionDays'] as const;
+
+/** The `POST /jobs` body the fields describe: only what the user set, so the API's defaults stay the API's. */
 export function jobBody(f: Fields): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: f.id.trim(),
     startDateTime: zonedToIso(f.start, f.timeZone.trim()),
     timeZone: f.timeZone.trim(),
   };
-  if (f.unit !== 'once') {
-    body.frequency = { [f.unit]: Number(f.every) };
-    if (f.end) body.endDateTime = zonedToIso(f.end, f.timeZone.trim());
+  if (f.timing === 'expression') body.scheduleExpression = f.scheduleExpression.trim();
+  else if (f.unit !== 'once') body.frequency = { [f.unit]: Number(f.every) };
+  if (isRecurring(f)) {
+    // The end input is disabled while "forever" is ticked: a job that runs until stopped has no end to send.
+    if (offersForever(f) && f.forever) body.forever = true;
+    else if (f.end) body.endDateTime = zonedToIso(f.end, f.timeZone.trim());
+    const maxRuns = numberOrUndefined(f.maxRuns);
+    if (maxRuns !== undefined) body.maxRuns = maxRuns;
   }
   if (f.kind === 'workflow') {
     body.config = { reportType: f.reportType, dataSource: f.dataSource.trim(), ...(f.notifyEmail.trim() ? { notifyEmail: f.notifyEmail.trim() } : {}) };
@@ -72,20 +121,64 @@ export function jobBody(f: Fields): Record<string, unknown> {
     body.action = { type: 'webhook', url: f.url.trim(), method: f.method };
   }
   if (f.onFailure) body.onFailure = f.onFailure;
+  const flexibleWindowMinutes = numberOrUndefined(f.flexibleWindowMinutes);
+  if (flexibleWindowMinutes !== undefined) body.flexibleWindowMinutes = flexibleWindowMinutes;
+  if (f.catchUp) body.catchUp = f.catchUp;
+  const catchUpWindowMinutes = numberOrUndefined(f.catchUpWindowMinutes);
+  if (catchUpWindowMinutes !== undefined) body.catchUpWindowMinutes = catchUpWindowMinutes;
+  if (f.overlap) body.overlap = f.overlap;
+  const retentionDays = numberOrUndefined(f.retentionDays);
+  if (retentionDays !== undefined) body.retentionDays = retentionDays;
+  if (f.group.trim()) body.group = f.group.trim();
+  const tags = splitTags(f.tags);
+  if (tags.length > 0) body.tags = tags;
   return body;
 }
 
-/** Which input an API field belongs to: `frequency.days` → frequency, `action.url` → action.url. */
+/** Which input an API field belongs to: `frequency.days` → frequency, `tags.2` → tags, `action.url` → action.url. */
 function fieldKey(apiField: string | undefined): string | undefined {
   if (!apiField) return undefined;
   if (apiField.startsWith('frequency')) return 'frequency';
+  if (/^tags(\.|$)/.test(apiField)) return 'tags';
   return apiField;
 }
 
-const KNOWN_FIELDS = ['id', 'timeZone', 'startDateTime', 'endDateTime', 'frequency', 'config.reportType', 'config.dataSource', 'config.notifyEmail', 'action.text', 'action.url', 'action.method', 'onFailure'];
+/**
+ * The fields that have an input on the form as it stands, so an error naming any other field (or one whose
+ * input is hidden for this kind of job) goes to the list under the form instead of vanishing.
+ */
+function placedFields(f: Fields): string[] {
+  return [
+    'id',
+    'timeZone',
+    'startDateTime',
+    f.timing === 'expression' ? 'scheduleExpression' : 'frequency',
+    ...(isRecurring(f) ? ['endDateTime', 'maxRuns'] : []),
+    ...(offersForever(f) ? ['forever'] : []),
+    ...(f.kind === 'workflow' ? ['config.reportType', 'config.dataSource', 'config.notifyEmail'] : f.kind === 'message' ? ['action.text'] : ['action.url', 'action.method']),
+    'onFailure',
+    ...OPTION_FIELDS,
+  ];
+}
 
-function Field({ name, label, error, hint, children }: { name: string; label: string; error: ApiError | undefined; hint?: ComponentChildren; children: ComponentChildren }) {
-  const mine = error && fieldKey(error.field) === name ? error : undefined;
+/** `also`: further API fields whose errors belong under this input (the end date and its "forever" box). */
+function Field({
+  name,
+  label,
+  error,
+  hint,
+  also = [],
+  children,
+}: {
+  name: string;
+  label: string;
+  error: ApiError | undefined;
+  hint?: ComponentChildren;
+  also?: string[];
+  children: ComponentChildren;
+}) {
+  const key = error ? fieldKey(error.field) : undefined;
+  const mine = error && key !== undefined && (key === name || also.includes(key)) ? error : undefined;
   return (
     <div class={`field${mine ? ' has-error' : ''}`} data-field={name}>
       <label for={`f-${name}`}>{label}</label>
@@ -106,6 +199,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
   const touched = useRef(false);
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
+  const [optionsOpen, setOptionsOpen] = useState(false);
   const zones = useMemo(() => (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []), []);
 
   // The runtime's clock may run faster than the browser's (npm start -- --speed): start from the API's "now".
@@ -128,8 +222,17 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
     const value = (event.currentTarget as HTMLInputElement | HTMLSelectElement).value as Fields[K];
     setFields((f) => ({ ...f, [key]: value }));
   };
-  const invalid = (name: string) => (error && fieldKey(error.field) === name ? { 'aria-invalid': true, 'aria-describedby': `err-${name}` } : {});
+  const setForever = (event: Event) => {
+    touched.current = true;
+    const forever = (event.currentTarget as HTMLInputElement).checked;
+    setFields((f) => ({ ...f, forever }));
+  };
+  /** `owner`: the Field whose error paragraph describes this input, when the input is not its main one. */
+  const invalid = (name: string, owner = name) => (error && fieldKey(error.field) === name ? { 'aria-invalid': true, 'aria-describedby': `err-${owner}` } : {});
   const body = jobBody(fields);
+  const recurring = isRecurring(fields);
+  const forever = offersForever(fields) && fields.forever;
+  const optionsSet = OPTION_FIELDS.filter((name) => body[name] !== undefined).length;
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -139,13 +242,16 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
       const answer = await request<{ jobId: string }>('POST', 'jobs', body);
       onSubmitted(answer.jobId);
     } catch (caught) {
-      setError(toApiError(caught));
+      const refused = toApiError(caught);
+      setError(refused);
+      // An error at an input inside the closed disclosure would be shown where nobody sees it.
+      if ((OPTION_FIELDS as readonly string[]).includes(fieldKey(refused.field) ?? '')) setOptionsOpen(true);
     } finally {
       setBusy(false);
     }
   };
 
-  const unplaced = error && !KNOWN_FIELDS.includes(fieldKey(error.field) ?? '') ? error : undefined;
+  const unplaced = error && !placedFields(fields).includes(fieldKey(error.field) ?? '') ? error : undefined;
   return (
     <form class="card submit-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Submit a job">
       <header class="card-head">
@@ -182,23 +288,67 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
         <Field name="startDateTime" label="Start (in the job's zone)" error={error} hint={<code>{String(body.startDateTime)}</code>}>
           <input id="f-startDateTime" name="startDateTime" type="datetime-local" step={1} value={fields.start} onInput={set('start')} {...invalid('startDateTime')} />
         </Field>
-        <Field name="frequency" label="Repeats" error={error}>
-          <div class="inline">
-            <span class="inline-word">every</span>
-            <input id="f-frequency" name="every" type="number" min={1} step={1} value={fields.every} disabled={fields.unit === 'once'} onInput={set('every')} aria-label="how many units" {...invalid('frequency')} />
-            <select name="unit" value={fields.unit} onChange={set('unit')} aria-label="unit">
-              {UNITS.map((unit) => (
-                <option key={unit} value={unit}>
-                  {unit}
-                </option>
-              ))}
-              <option value="once">— once, no repeat</option>
-            </select>
-          </div>
-        </Field>
-        {fields.unit !== 'once' && (
-          <Field name="endDateTime" label="End (in the job's zone)" error={error} hint={fields.end ? <code>{String(body.endDateTime)}</code> : 'none: runs until stopped (action jobs only)'}>
-            <input id="f-endDateTime" name="endDateTime" type="datetime-local" step={1} value={fields.end} onInput={set('end')} {...invalid('endDateTime')} />
+        {fields.timing === 'frequency' ? (
+          <Field name="frequency" label="Repeats" error={error}>
+            <TimingSwitch value={fields.timing} onChange={set('timing')} />
+            <div class="inline">
+              <span class="inline-word">every</span>
+              <input id="f-frequency" name="every" type="number" min={1} step={1} value={fields.every} disabled={fields.unit === 'once'} onInput={set('every')} aria-label="how many units" {...invalid('frequency')} />
+              <select name="unit" value={fields.unit} onChange={set('unit')} aria-label="unit">
+                {UNITS.map((unit) => (
+                  <option key={unit} value={unit}>
+                    {unit}
+                  </option>
+                ))}
+                <option value="once">— once, no repeat</option>
+              </select>
+            </div>
+          </Field>
+        ) : (
+          <Field
+            name="scheduleExpression"
+            label="Repeats"
+            error={error}
+            hint={
+              <>
+                <code>cron(min hour day-of-month month day-of-week year)</code> or <code>rate(5 minutes)</code>, in the job's zone; day-of-week 1 is Sunday
+              </>
+            }
+          >
+            <TimingSwitch value={fields.timing} onChange={set('timing')} />
+            <input
+              id="f-scheduleExpression"
+              name="scheduleExpression"
+              value={fields.scheduleExpression}
+              onInput={set('scheduleExpression')}
+              placeholder="cron(0 9 * * ? *)"
+              autoComplete="off"
+              spellcheck={false}
+              aria-label="schedule expression"
+              {...invalid('scheduleExpression')}
+            />
+          </Field>
+        )}
+        {recurring && (
+          <Field
+            name="endDateTime"
+            also={['forever']}
+            label="End (in the job's zone)"
+            error={error}
+            hint={forever ? 'none: runs until stopped' : fields.end ? <code>{String(body.endDateTime)}</code> : fields.kind === 'workflow' ? 'none: set a run limit instead' : 'none: set a run limit or tick “forever”'}
+          >
+            <input id="f-endDateTime" name="endDateTime" type="datetime-local" step={1} value={fields.end} disabled={forever} onInput={set('end')} {...invalid('endDateTime')} />
+            {offersForever(fields) && (
+              <label class="check">
+                <input id="f-forever" name="forever" type="checkbox" checked={fields.forever} onChange={setForever} {...invalid('forever', 'endDateTime')} />
+                forever: no end, runs until stopped
+              </label>
+            )}
+          </Field>
+        )}
+        {recurring && (
+          <Field name="maxRuns" label="At most (runs, optional)" error={error} hint="whole number, 1 or more; with or without an end">
+            <input id="f-maxRuns" name="maxRuns" type="number" min={1} step={1} value={fields.maxRuns} onInput={set('maxRuns')} placeholder="no limit" {...invalid('maxRuns')} />
           </Field>
         )}
         {fields.kind === 'workflow' && (
@@ -245,6 +395,44 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
           </select>
         </Field>
       </div>
+      <details class="options" open={optionsOpen} onToggle={(e) => setOptionsOpen((e.currentTarget as HTMLDetailsElement).open)}>
+        <summary>
+          Scheduling options <span class="muted">{optionsSet > 0 ? `${optionsSet} set` : 'catch-up, flexible window, overlap, group, tags, retention'}</span>
+        </summary>
+        <div class="form-grid">
+          <Field name="catchUp" label="Runs missed (downtime, a pause)" error={error}>
+            <select id="f-catchUp" name="catchUp" value={fields.catchUp} onChange={set('catchUp')} {...invalid('catchUp')}>
+              <option value="">default (one)</option>
+              <option value="skip">skip: go on with the next run to come</option>
+              <option value="one">one: run the latest missed run</option>
+              <option value="all">all: run every missed run, in order</option>
+            </select>
+          </Field>
+          <Field name="catchUpWindowMinutes" label="Catch-up window (minutes)" error={error} hint="missed runs older than this are skipped; 1-525600, default 1440 (a day)">
+            <input id="f-catchUpWindowMinutes" name="catchUpWindowMinutes" type="number" min={1} max={525_600} step={1} value={fields.catchUpWindowMinutes} onInput={set('catchUpWindowMinutes')} placeholder="1440" {...invalid('catchUpWindowMinutes')} />
+          </Field>
+          <Field name="flexibleWindowMinutes" label="Flexible window (minutes)" error={error} hint="each run starts somewhere in this window after its time; 1-1440">
+            <input id="f-flexibleWindowMinutes" name="flexibleWindowMinutes" type="number" min={1} max={1440} step={1} value={fields.flexibleWindowMinutes} onInput={set('flexibleWindowMinutes')} placeholder="none: on time" {...invalid('flexibleWindowMinutes')} />
+          </Field>
+          <Field name="overlap" label="When a run is still going at the next one's time" error={error}>
+            <select id="f-overlap" name="overlap" value={fields.overlap} onChange={set('overlap')} {...invalid('overlap')}>
+              <option value="">default (skip)</option>
+              <option value="skip">skip: record the overlapped runs skipped</option>
+              <option value="bufferOne">bufferOne: run the latest of them at once</option>
+              <option value="allow">allow: run all of them, one after another</option>
+            </select>
+          </Field>
+          <Field name="group" label="Group" error={error} hint="A-Z a-z 0-9 _ . -, up to 64; the jobs list filters by it">
+            <input id="f-group" name="group" value={fields.group} onInput={set('group')} autoComplete="off" spellcheck={false} {...invalid('group')} />
+          </Field>
+          <Field name="tags" label="Tags" error={error} hint="separated by commas or spaces; up to 20 of A-Z a-z 0-9 _ . : = -">
+            <input id="f-tags" name="tags" value={fields.tags} onInput={set('tags')} placeholder="billing, team=ops" autoComplete="off" spellcheck={false} {...invalid('tags')} />
+          </Field>
+          <Field name="retentionDays" label="Keep for (days after it ends)" error={error} hint="then the job and its runs expire; 1-3650, default forever">
+            <input id="f-retentionDays" name="retentionDays" type="number" min={1} max={3650} step={1} value={fields.retentionDays} onInput={set('retentionDays')} placeholder="forever" {...invalid('retentionDays')} />
+          </Field>
+        </div>
+      </details>
       {unplaced && <ErrorNote error={unplaced} prefix="The API refused the job" />}
       <details class="body-preview">
         <summary>Request body</summary>
@@ -259,5 +447,24 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
         </a>
       </div>
     </form>
+  );
+}
+
+/** Frequency or expression: two ways to say when a job repeats, of which the API takes one. */
+function TimingSwitch({ value, onChange }: { value: Fields['timing']; onChange: (event: Event) => void }) {
+  return (
+    <div class="segmented" role="radiogroup" aria-label="Repeat by">
+      {(
+        [
+          ['frequency', 'every n units'],
+          ['expression', 'cron / rate expression'],
+        ] as const
+      ).map(([option, text]) => (
+        <label key={option} class={value === option ? 'is-on' : ''}>
+          <input type="radio" name="timing" value={option} checked={value === option} onChange={onChange} />
+          {text}
+        </label>
+      ))}
+    </div>
   );
 }

@@ -36,6 +36,7 @@ export function ProgressBar({ progress, label }: { progress: Progress; label: st
         <span>
           {progress.completedRuns.toLocaleString()} of {total === null ? '∞' : total.toLocaleString()} runs
           {progress.failedRuns > 0 && <span class="text-failed"> · {progress.failedRuns} failed</span>}
+          {progress.skippedRuns > 0 && <span class="text-skipped"> · {progress.skippedRuns.toLocaleString()} skipped</span>}
         </span>
       </div>
     </div>

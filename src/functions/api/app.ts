@@ -459,7 +459,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       const count = intParam(query, 'count', { min: 1, max: 100, fallback: 10 });
       const record = await requireJob(store, jobId);
       const runs = isFinalStatus(record.status) ? [] : upcomingRuns(record.job, record.cursor + 1, count);
-      return json(200, upcomingView(record.job, runs));
+      return json(200, upcomingView(record, runs, deps.now()));
     },
 
     'GET /stats': async () => {

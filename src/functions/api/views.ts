@@ -7,7 +7,8 @@ import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
 import type { ExtraRequest, ExtraRunRecord } from '../../lib/extra-runs';
 import type { JobRecord, RunRecord } from '../../lib/store';
-import { isFinalStatus, statusHistory } from '../../lib/status';
+import { DEFAULT_CATCH_UP_WINDOW_MINUTES, MISSED_GRACE_MS } from '../../lib/schedule';
+import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
 
 export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Webhook' | 'Message';
 
@@ -70,6 +71,7 @@ export function jobSummaryView(record: JobRecord) {
     updatedAt: record.updatedAt,
     finishedAt: record.finishedAt ?? null,
     ...(record.reason === undefined ? {} : { reason: record.reason }),
+    ...(record.status === PAUSED ? { pausedAt: record.pausedAt ?? null, pauseNote: record.pauseNote ?? null } : {}),
   };
 }
 
@@ -145,18 +147,52 @@ export function localIso(instant: string, timeZone: string): string {
   return formatISO(new TZDate(Date.parse(instant), timeZone));
 }
 
-/** `GET /jobs/{id}/upcoming`. */
-export function upcomingView(job: Job, runs: readonly Schedule[]) {
+/** Every scheduling setting of a job, with the defaults it runs under filled in. */
+export function scheduleSettingsView(job: Job) {
+  return {
+    frequency: job.frequency ?? null,
+    scheduleExpression: job.scheduleExpression ?? null,
+    timeZone: job.timeZone,
+    startDateTime: job.startDateTime,
+    endDateTime: job.endDateTime ?? null,
+    maxRuns: job.maxRuns ?? null,
+    forever: job.forever ?? false,
+    flexibleWindowMinutes: job.flexibleWindowMinutes ?? null,
+    catchUp: job.catchUp ?? 'one',
+    catchUpWindowMinutes: job.catchUpWindowMinutes ?? DEFAULT_CATCH_UP_WINDOW_MINUTES,
+    overlap: job.overlap ?? 'skip',
+    retentionDays: job.retentionDays ?? null,
+    group: job.group ?? null,
+    tags: job.tags ?? [],
+  };
+}
+
+/**
+ * `GET /jobs/{id}/upcoming`: the next runs, each with its planned time and (inside a flexible window) when
+ * it starts; `missed` marks one whose time has passed, which the catch-up policy decides on when the job
+ * runs again (after a pause or downtime). With the job's settings, status and the runs it has left.
+ */
+export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progress' | 'pausedAt' | 'pauseNote'>, runs: readonly Schedule[], now: Date) {
+  const { job, progress } = record;
+  const { completedRuns, failedRuns, skippedRuns = 0, totalRuns } = progress;
+  const remainingRuns = isFinalStatus(record.status) ? 0 : totalRuns === null ? null : Math.max(0, totalRuns - completedRuns - failedRuns - skippedRuns);
   return {
     jobId: job.id,
     timeZone: job.timeZone,
+    status: record.status,
+    paused: record.status === PAUSED ? { pausedAt: record.pausedAt ?? null, note: record.pauseNote ?? null } : null,
+    /** Null for a job without an end. */
+    remainingRuns,
+    settings: scheduleSettingsView(job),
     runs: runs
       .filter((run): run is Schedule & { runAt: string } => run.runAt !== null)
       .map((run) => ({
         iteration: run.iteration,
+        plannedAt: run.plannedAt ?? run.runAt,
         runAt: run.runAt,
         localTime: localIso(run.runAt, job.timeZone),
         phase: run.phase,
+        missed: Date.parse(run.plannedAt ?? run.runAt) < now.getTime() - MISSED_GRACE_MS,
       })),
   };
 }

@@ -373,16 +373,58 @@ describe('GET /jobs/{id}/upcoming', () => {
     const reply = await t.call('GET', '/jobs/berlin/upcoming?count=4');
 
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({
-      jobId: 'berlin',
-      timeZone: 'Europe/Berlin',
-      runs: [
-        { iteration: 0, runAt: '2025-03-28T08:00:00Z', localTime: '2025-03-28T09:00:00+01:00', phase: 'action' },
-        { iteration: 1, runAt: '2025-03-29T08:00:00Z', localTime: '2025-03-29T09:00:00+01:00', phase: 'action' },
-        { iteration: 2, runAt: '2025-03-30T07:00:00Z', localTime: '2025-03-30T09:00:00+02:00', phase: 'action' },
-        { iteration: 3, runAt: '2025-03-31T07:00:00Z', localTime: '2025-03-31T09:00:00+02:00', phase: 'action' },
-      ],
+    expect(reply.body).toMatchObject({ jobId: 'berlin', timeZone: 'Europe/Berlin', status: 'SCHEDULED', paused: null, remainingRuns: null });
+    expect(reply.body.runs).toEqual([
+      { iteration: 0, plannedAt: '2025-03-28T08:00:00Z', runAt: '2025-03-28T08:00:00Z', localTime: '2025-03-28T09:00:00+01:00', phase: 'action', missed: false },
+      { iteration: 1, plannedAt: '2025-03-29T08:00:00Z', runAt: '2025-03-29T08:00:00Z', localTime: '2025-03-29T09:00:00+01:00', phase: 'action', missed: false },
+      { iteration: 2, plannedAt: '2025-03-30T07:00:00Z', runAt: '2025-03-30T07:00:00Z', localTime: '2025-03-30T09:00:00+02:00', phase: 'action', missed: false },
+      { iteration: 3, plannedAt: '2025-03-31T07:00:00Z', runAt: '2025-03-31T07:00:00Z', localTime: '2025-03-31T09:00:00+02:00', phase: 'action', missed: false },
+    ]);
+  });
+
+  it('shows every scheduling setting (defaults filled in), the runs left, a pause, the flexible window and missed runs', async () => {
+    await storeJob({
+      id: 'settings',
+      startDateTime: '2024-12-04T06:00:00Z',
+      scheduleExpression: 'rate(6 hours)',
+      maxRuns: 40,
+      flexibleWindowMinutes: 30,
+      overlap: 'bufferOne',
+      retentionDays: 7,
+      group: 'billing',
+      tags: ['team:core', 'nightly'],
+      action: { type: 'message', text: 'x' },
     });
+    await t.store.pauseJob('settings', 'deploy freeze', new Date(T0));
+
+    const reply = await t.call('GET', '/jobs/settings/upcoming?count=3');
+
+    expect(reply.body).toMatchObject({ status: 'PAUSED', paused: { pausedAt: '2024-12-04T10:00:00.000Z', note: 'deploy freeze' }, remainingRuns: 40 });
+    expect(reply.body.settings).toEqual({
+      frequency: null,
+      scheduleExpression: 'rate(6 hours)',
+      timeZone: 'UTC',
+      startDateTime: '2024-12-04T06:00:00Z',
+      endDateTime: null,
+      maxRuns: 40,
+      forever: false,
+      flexibleWindowMinutes: 30,
+      catchUp: 'one',
+      catchUpWindowMinutes: 1440,
+      overlap: 'bufferOne',
+      retentionDays: 7,
+      group: 'billing',
+      tags: ['team:core', 'nightly'],
+    });
+    const runs = reply.body.runs as Array<{ plannedAt: string; runAt: string; missed: boolean }>;
+    expect(runs.map((r) => r.plannedAt)).toEqual(['2024-12-04T06:00:00Z', '2024-12-04T12:00:00Z', '2024-12-04T18:00:00Z']);
+    // Run 0 was planned four hours before the clock (10:00): missed, for the catch-up policy to decide.
+    expect(runs.map((r) => r.missed)).toEqual([true, false, false]);
+    for (const run of runs) {
+      const offset = Date.parse(run.runAt) - Date.parse(run.plannedAt);
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(30 * 60_000);
+    }
   });
 
   it('starts after the last finished run and stops at the job’s end; 10 by default', async () => {
@@ -392,9 +434,10 @@ describe('GET /jobs/{id}/upcoming', () => {
     const reply = await t.call('GET', '/jobs/daily-report/upcoming');
 
     expect(reply.body.runs).toEqual([
-      { iteration: 1, runAt: '2024-12-06T10:00:00Z', localTime: '2024-12-06T10:00:00Z', phase: 'processing' },
-      { iteration: 2, runAt: '2024-12-07T10:00:00Z', localTime: '2024-12-07T10:00:00Z', phase: 'report' },
+      { iteration: 1, plannedAt: '2024-12-06T10:00:00Z', runAt: '2024-12-06T10:00:00Z', localTime: '2024-12-06T10:00:00Z', phase: 'processing', missed: false },
+      { iteration: 2, plannedAt: '2024-12-07T10:00:00Z', runAt: '2024-12-07T10:00:00Z', localTime: '2024-12-07T10:00:00Z', phase: 'report', missed: false },
     ]);
+    expect(reply.body.remainingRuns).toBe(2);
   });
 
   it('lists nothing for a job that is over', async () => {
@@ -402,7 +445,7 @@ describe('GET /jobs/{id}/upcoming', () => {
 
     const reply = await t.call('GET', '/jobs/weekly/upcoming');
 
-    expect(reply.body).toEqual({ jobId: 'weekly', timeZone: 'UTC', runs: [] });
+    expect(reply.body).toMatchObject({ jobId: 'weekly', timeZone: 'UTC', status: 'COMPLETED', remainingRuns: 0, runs: [] });
   });
 
   it('answers 404 for a job that does not exist', async () => {
