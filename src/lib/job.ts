@@ -60,13 +60,21 @@ export const DateTimeSchema = z.iso.datetime({
   error: 'must be an ISO-8601 date-time with an offset or Z, such as 2024-12-04T10:00:00Z',
 });
 
+/**
+ * Zones already found valid: every Lambda parses its job on every invocation, and building a DateTimeFormat
+ * to ask is the costly part of parsing. Only valid names are kept, so the set stays within the IANA list.
+ */
+const knownZones = new Set<string>();
+
 export function isValidTimeZone(name: string): boolean {
+  if (knownZones.has(name)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
   } catch {
     return false;
   }
+  knownZones.add(name);
+  return true;
 }
 
 export const TimeZoneSchema = z
