@@ -20,7 +20,7 @@ import {
   type RequestState,
 } from '../lib/extra-runs';
 import { isConditionFailure, iso, translate, Update } from './dynamodb-store';
-import { EXTRA_SK_PREFIX, extraRunKey, jobPk, REQUEST_SK_PREFIX, requestKey } from './table';
+import { EXTRA_SK_PREFIX, extraRunKey, idempotencyItemKey, jobPk, REQUEST_SK_PREFIX, requestKey } from './table';
 
 interface RequestItem extends ExtraRequest {
   pk: string;
@@ -34,8 +34,6 @@ interface ExtraRunItem extends ExtraRunRecord {
   expiresAt?: number;
 }
 
-/** Requests read to find a job's newest: ids sort by kind first, so the newest are picked by time after the read. */
-const REQUESTS_READ = 100;
 const MAX_OPTIMISTIC_ATTEMPTS = 5;
 
 function toRequest(item: RequestItem): ExtraRequest {
@@ -60,10 +58,26 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
   ) {}
 
   async createRequest(input: NewExtraRequest): Promise<{ outcome: 'created' | 'exists'; request: ExtraRequest }> {
+    let requestId = input.requestId;
+    let keyed = false;
+    if (input.idempotencyKey !== undefined) {
+      // The key's item is written first and names the request; a repeat finds it and so the first request.
+      const key = idempotencyItemKey(input.jobId, input.kind, input.idempotencyKey);
+      const claimed = await this.conditional('PutItem', () =>
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...key, requestId, createdAt: iso(input.now) }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      );
+      if (!claimed) {
+        const out = await this.call('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })));
+        const first = (out.Item as { requestId?: string } | undefined)?.requestId;
+        if (first === undefined) throw new TransientError(`the idempotency key of job ${input.jobId} was deleted while it was being read`);
+        requestId = first;
+        keyed = true;
+      }
+    }
     const item: RequestItem = {
-      ...requestKey(input.jobId, input.requestId),
+      ...requestKey(input.jobId, requestId),
       jobId: input.jobId,
-      requestId: input.requestId,
+      requestId,
       kind: input.kind,
       state: 'RUNNING',
       requestedAt: iso(input.now),
@@ -82,9 +96,10 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
       // Admits an id never used: a repeated request with the same id finds the first one.
       this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
     );
-    if (created) return { outcome: 'created', request: toRequest(item) };
-    const existing = await this.getRequestItem(input.jobId, input.requestId);
-    if (!existing) throw new TransientError(`request ${input.requestId} of job ${input.jobId} was deleted while it was being created`);
+    // A keyed repeat whose first attempt died between its two writes writes the request now, as 'created'.
+    if (created) return { outcome: keyed ? 'exists' : 'created', request: toRequest(item) };
+    const existing = await this.getRequestItem(input.jobId, requestId);
+    if (!existing) throw new TransientError(`request ${requestId} of job ${input.jobId} was deleted while it was being created`);
     return { outcome: 'exists', request: toRequest(existing) };
   }
 
@@ -94,16 +109,35 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
   }
 
   async listRequests(jobId: string, limit: number): Promise<ExtraRequest[]> {
-    const items = await this.query<RequestItem>(jobId, REQUEST_SK_PREFIX, REQUESTS_READ);
-    return items
-      .map(toRequest)
-      .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt) || b.requestId.localeCompare(a.requestId))
-      .slice(0, limit);
+    // Request ids begin with their time: the last keys are the newest requests.
+    return (await this.query<RequestItem>(jobId, REQUEST_SK_PREFIX, limit)).map(toRequest);
+  }
+
+  async listRunningRequests(jobId: string): Promise<ExtraRequest[]> {
+    const running: ExtraRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            FilterExpression: '#state = :running',
+            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
+            ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': REQUEST_SK_PREFIX, ':running': 'RUNNING' },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      running.push(...((out.Items ?? []) as RequestItem[]).map(toRequest));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return running;
   }
 
   async listRuns(jobId: string, limit: number): Promise<ExtraRunRecord[]> {
-    const items = await this.query<ExtraRunItem>(jobId, EXTRA_SK_PREFIX, limit);
-    return items.map(toRun).sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.index - a.index);
+    return (await this.query<ExtraRunItem>(jobId, EXTRA_SK_PREFIX, limit)).map(toRun);
   }
 
   async getRun(jobId: string, requestId: string, index: number): Promise<ExtraRunRecord | undefined> {

@@ -11,6 +11,10 @@
  * | run  | `JOB#<id>`  | `RUN#<iteration, 10 digits, 0-padded>` | `state`, `attempts`, `result`, `error`   |
  * | request | `JOB#<id>` | `REQUEST#<requestId>`            | a trigger or backfill: `kind`, `state`, counters |
  * | extra run | `JOB#<id>` | `EXTRA#<requestId>#<index, 6 digits>` | as a run, plus `requestId`, `kind`, `index` |
+ * | idempotency | `JOB#<id>` | `IDEMPOTENCY#<kind>#<sha-256 of the key>` | `requestId` the key first made   |
+ *
+ * Request ids begin with their time (src/lib/extra-runs.ts), so reading `REQUEST#` or `EXTRA#` keys
+ * backwards gives the newest requests first.
  *
  * Runs are items of their own, so a job of a million runs never meets the 400 KB item limit: the job item
  * holds counters, not a list of runs. The padding makes `sk` order equal iteration order.
@@ -28,6 +32,7 @@
  * after that moment. The store sets none yet; a retention setting can. dynalite has no TTL, so the local
  * table skips it.
  */
+import { createHash } from 'node:crypto';
 import type {
   AttributeDefinition,
   BillingMode,
@@ -48,6 +53,8 @@ export const RUN_SK_PREFIX = 'RUN#';
 export const REQUEST_SK_PREFIX = 'REQUEST#';
 /** Prefix of every triggered or backfilled run item's `sk`: apart from `RUN#`, so live listings never see them. */
 export const EXTRA_SK_PREFIX = 'EXTRA#';
+/** Prefix of the item that ties a client's Idempotency-Key to the request it made. */
+export const IDEMPOTENCY_SK_PREFIX = 'IDEMPOTENCY#';
 /** A request holds at most 1,000 runs (MAX_BACKFILL_RUNS); six digits keep `sk` order equal index order. */
 const INDEX_DIGITS = 6;
 const ITERATION_DIGITS = 10;
@@ -130,4 +137,9 @@ export function extraRunKey(jobId: string, requestId: string, index: number): { 
     throw new RangeError(`index must be a whole number from 0 to ${10 ** INDEX_DIGITS - 1}, got ${index}`);
   }
   return { pk: jobPk(jobId), sk: `${EXTRA_SK_PREFIX}${requestId}#${String(index).padStart(INDEX_DIGITS, '0')}` };
+}
+
+/** The key of the item an Idempotency-Key leaves behind. @example idempotencyKey('daily', 'trigger', 'k') // { pk: 'JOB#daily', sk: 'IDEMPOTENCY#trigger#…' } */
+export function idempotencyItemKey(jobId: string, kind: string, key: string): { pk: string; sk: string } {
+  return { pk: jobPk(jobId), sk: `${IDEMPOTENCY_SK_PREFIX}${kind}#${createHash('sha256').update(key).digest('hex')}` };
 }

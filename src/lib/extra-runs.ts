@@ -12,7 +12,7 @@
  * - backfill, action job: the action for each planned time in [from, to], oldest first.
  * - backfill, report workflow: refused; start a new job over the past range instead.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Phase, type Schedule } from './job';
 import type { JsonValue } from './json';
@@ -92,6 +92,11 @@ export type ExtraCursor = {
 export interface NewExtraRequest {
   jobId: string;
   requestId: string;
+  /**
+   * The client's Idempotency-Key: a second request with the same key (and kind) for the same job finds the
+   * first one ('exists') instead of being written, whatever requestId it was given.
+   */
+  idempotencyKey?: string;
   kind: ExtraKind;
   runCount: number;
   from?: string;
@@ -104,12 +109,14 @@ export interface NewExtraRequest {
 
 /** The extra-run side of the job store. Same rules as the live side: every forward write is conditional. */
 export interface ExtraRunStore {
-  /** Write a request unless its id exists ('exists' then, with the stored one: a repeated POST). */
+  /** Write a request unless its id (or its idempotency key) was used ('exists' then, with the stored one: a repeated POST). */
   createRequest(input: NewExtraRequest): Promise<{ outcome: 'created' | 'exists'; request: ExtraRequest }>;
   getRequest(jobId: string, requestId: string): Promise<ExtraRequest | undefined>;
   /** A job's requests, newest first (at most `limit`). */
   listRequests(jobId: string, limit: number): Promise<ExtraRequest[]>;
-  /** A job's extra runs, newest request first, each request's runs in order (at most `limit`). */
+  /** Every request of a job still RUNNING, however old (stopping a job, a restart). */
+  listRunningRequests(jobId: string): Promise<ExtraRequest[]>;
+  /** A job's extra runs, newest request first, a request's runs last index first (at most `limit`). */
   listRuns(jobId: string, limit: number): Promise<ExtraRunRecord[]>;
   getRun(jobId: string, requestId: string, index: number): Promise<ExtraRunRecord | undefined>;
   recordExecution(jobId: string, requestId: string, executionArn: string): Promise<void>;
@@ -154,25 +161,17 @@ export class RequestNotActiveError extends PermanentError {
 }
 
 /**
- * A request id: `<kind>-<UTC time to the millisecond>-<6 hex>`, so ids sort by time within a kind and two
- * requests in the same millisecond still differ.
- * @example newRequestId('trigger', new Date('2026-11-24T10:15:00.123Z')) // 'trigger-20261124T101500123Z-3fa9c2'
+ * A request id: `<UTC time to the millisecond>-<kind>-<6 hex>`. Ids sort by time whatever their kind, so
+ * a job's newest requests (and their runs) are the first keys read backwards; two requests in the same
+ * millisecond still differ.
+ * @example newRequestId('trigger', new Date('2026-11-24T10:15:00.123Z')) // '20261124T101500123Z-trigger-3fa9c2'
  */
 export function newRequestId(kind: ExtraKind, now: Date, random: () => string = () => randomBytes(3).toString('hex')): string {
   const stamp = now.toISOString().replace(/[-:.]/g, '');
-  return `${kind}-${stamp}-${random()}`;
+  return `${stamp}-${kind}-${random()}`;
 }
 
-/**
- * The request id of a request sent with an Idempotency-Key: the same key for the same job gives the same
- * id, so a repeated POST finds the first request instead of running again.
- * @example keyedRequestId('trigger', 'daily', 'click-42') // 'trigger-key-…' (16 hex digits)
- */
-export function keyedRequestId(kind: ExtraKind, jobId: string, key: string): string {
-  return `${kind}-key-${createHash('sha256').update(`${jobId}\n${key}`).digest('hex').slice(0, 16)}`;
-}
-
-export const REQUEST_ID_PATTERN = /^(trigger|backfill)-(\d{8}T\d{9}Z-[0-9a-f]{6}|key-[0-9a-f]{16})$/;
+export const REQUEST_ID_PATTERN = /^\d{8}T\d{9}Z-(trigger|backfill)-[0-9a-f]{6}$/;
 
 export interface BackfillPlan {
   from: string;

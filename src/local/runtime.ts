@@ -112,9 +112,6 @@ async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRec
   return resumed;
 }
 
-/** Requests a restart looks at per job: the newest, which is where running ones are. */
-const REQUESTS_RESUMED = 100;
-
 /**
  * Start every trigger or backfill that was still running again from its stored cursor (on AWS its
  * execution would simply have gone on). Whatever its job's status: a backfill may run on a finished job.
@@ -122,8 +119,7 @@ const REQUESTS_RESUMED = 100;
 async function resumeRequests(extras: ExtraRunStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
   const resumed: string[] = [];
   for (const record of jobs) {
-    for (const request of await extras.listRequests(record.jobId, REQUESTS_RESUMED)) {
-      if (request.state !== 'RUNNING') continue;
+    for (const request of await extras.listRunningRequests(record.jobId)) {
       const previous = request.cursor >= 0 ? await extras.getRun(record.jobId, request.requestId, request.cursor) : undefined;
       const { name, input } = requestExecution(record.job, request, previous?.state === 'SUCCEEDED' ? previous.result : undefined);
       const info = executions.start(name, input);

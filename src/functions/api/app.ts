@@ -12,7 +12,7 @@ import { logger } from '../../common/logger';
 import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
 import { resumeFrom } from '../../lib/continue-as-new';
-import { keyedRequestId, newRequestId, planBackfill, requestExecution, type ExtraRunStore, type NewExtraRequest } from '../../lib/extra-runs';
+import { newRequestId, planBackfill, requestExecution, type ExtraRunStore, type NewExtraRequest } from '../../lib/extra-runs';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
@@ -199,13 +199,9 @@ async function stopExecutions(executions: ExecutionService, record: JobRecord): 
   for (const arn of record.executionArns) await executions.stop(arn, STOP_CAUSE);
 }
 
-/** Requests looked at when a job stops: a job with more running at once is not one a person started by hand. */
-const REQUESTS_STOPPED = 100;
-
 /** Stop a job's running triggers and backfills: marked first, so a run that slips in finds the request ended. */
 async function stopRequests(deps: Pick<ApiDeps, 'extras' | 'executions' | 'now'>, jobId: string): Promise<void> {
-  for (const request of await deps.extras.listRequests(jobId, REQUESTS_STOPPED)) {
-    if (request.state !== 'RUNNING') continue;
+  for (const request of await deps.extras.listRunningRequests(jobId)) {
     await deps.extras.endRequest(jobId, request.requestId, 'CANCELLED', deps.now(), STOP_CAUSE);
     for (const arn of request.executionArns) await deps.executions.stop(arn, STOP_CAUSE);
   }
@@ -294,8 +290,13 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     const now = deps.now();
     const key = header(event, 'idempotency-key');
     if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid('Idempotency-Key', 'must be 1-255 characters');
-    const requestId = key === undefined ? newRequestId(spec.kind, now) : keyedRequestId(spec.kind, record.jobId, key);
-    const { outcome, request } = await deps.extras.createRequest({ ...spec, jobId: record.jobId, requestId, now });
+    const { outcome, request } = await deps.extras.createRequest({
+      ...spec,
+      jobId: record.jobId,
+      requestId: newRequestId(spec.kind, now),
+      ...(key === undefined ? {} : { idempotencyKey: key }),
+      now,
+    });
     if (outcome === 'exists' && (request.from !== spec.from || request.to !== spec.to)) {
       throw invalid('Idempotency-Key', `was already used for ${request.kind} ${request.requestId} of another range; use a new key`);
     }
@@ -304,7 +305,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     if (executionArn === null && request.state === 'RUNNING') {
       const { name, input } = requestExecution(record.job, request, undefined);
       ({ executionArn } = await executions.start(name, input));
-      await deps.extras.recordExecution(record.jobId, requestId, executionArn);
+      await deps.extras.recordExecution(record.jobId, request.requestId, executionArn);
     }
     return json(outcome === 'created' ? 202 : 200, { jobId: record.jobId, ...extraRequestView(request), executionArn });
   }

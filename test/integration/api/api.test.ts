@@ -501,7 +501,7 @@ describe('POST /jobs/{id}/trigger and /backfill', () => {
 
     expect(reply.status).toBe(202);
     const { requestId } = reply.body;
-    expect(requestId).toMatch(/^trigger-20241204T100000000Z-[0-9a-f]{6}$/);
+    expect(requestId).toMatch(/^20241204T100000000Z-trigger-[0-9a-f]{6}$/);
     expect(t.executions.started).toEqual([
       { name: `pinger--${requestId}`, input: { job: JobSchema.parse(action()), extra: { requestId, kind: 'trigger', index: 0, runCount: 1, beforeIteration: 0 } } },
     ]);

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { ValidationError } from '../../../src/lib/errors';
-import { extraSchedule, keyedRequestId, MAX_BACKFILL_RUNS, newRequestId, planBackfill, REQUEST_ID_PATTERN, requestExecution } from '../../../src/lib/extra-runs';
+import { extraSchedule, MAX_BACKFILL_RUNS, newRequestId, planBackfill, REQUEST_ID_PATTERN, requestExecution } from '../../../src/lib/extra-runs';
 import { parseJob, type JobInput } from '../../../src/lib/job';
 import { runTimeMs } from '../../../src/lib/schedule';
 
@@ -113,20 +113,19 @@ describe('extraSchedule', () => {
 });
 
 describe('request ids and executions', () => {
-  it('makes ids the task accepts, distinct per call, the same per Idempotency-Key and job', () => {
+  it('makes ids the task accepts, distinct per call, sorting by time whatever their kind', () => {
     const ids = new Set(Array.from({ length: 50 }, () => newRequestId('backfill', new Date(NOW))));
 
     expect(ids.size).toBe(50);
     for (const id of ids) expect(id).toMatch(REQUEST_ID_PATTERN);
-    expect(newRequestId('trigger', new Date('2026-11-24T10:15:00.123Z'), () => 'abcdef')).toBe('trigger-20261124T101500123Z-abcdef');
-    expect(keyedRequestId('trigger', 'a', 'k')).toMatch(REQUEST_ID_PATTERN);
-    expect(keyedRequestId('trigger', 'a', 'k')).toBe(keyedRequestId('trigger', 'a', 'k'));
-    expect(keyedRequestId('trigger', 'a', 'k')).not.toBe(keyedRequestId('trigger', 'b', 'k'));
-    expect(keyedRequestId('trigger', 'a', 'k')).not.toBe(keyedRequestId('backfill', 'a', 'k'));
+    expect(newRequestId('trigger', new Date('2026-11-24T10:15:00.123Z'), () => 'abcdef')).toBe('20261124T101500123Z-trigger-abcdef');
+    const older = newRequestId('trigger', new Date(NOW), () => 'ffffff');
+    const newer = newRequestId('backfill', new Date(NOW + 1), () => '000000');
+    expect([newer, older].sort()).toEqual([older, newer]);
   });
 
   it('starts a request at its first run, and carries it on after its stored cursor under a new name', () => {
-    const request = { requestId: 'backfill-20261124T101500123Z-abcdef', kind: 'backfill' as const, runCount: 5, firstIteration: 7, cursor: -1, executionArns: [] };
+    const request = { requestId: '20261124T101500123Z-backfill-abcdef', kind: 'backfill' as const, runCount: 5, firstIteration: 7, cursor: -1, executionArns: [] };
 
     const first = requestExecution(job(), request, undefined);
     const again = requestExecution(job(), { ...request, cursor: 2, executionArns: ['arn:1'] }, { sent: 3 });
