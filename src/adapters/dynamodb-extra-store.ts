@@ -19,7 +19,7 @@ import {
   type NewExtraRequest,
   type RequestState,
 } from '../lib/extra-runs';
-import { isConditionFailure, iso, translate, Update } from './dynamodb-store';
+import { iso, sendConditional, sendTranslated, Update } from './dynamodb-store';
 import { EXTRA_SK_PREFIX, extraRunKey, idempotencyItemKey, jobPk, REQUEST_SK_PREFIX, requestKey } from './table';
 
 interface RequestItem extends ExtraRequest {
@@ -298,21 +298,11 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
     return out.Item as ExtraRunItem | undefined;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translate(error, operation);
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(operation, send);
   }
 
-  /** A conditional write; undefined when its condition failed. */
-  private async conditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await send();
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw translate(error, operation);
-    }
+  private conditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+    return sendConditional(operation, send);
   }
 }

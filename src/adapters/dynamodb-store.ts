@@ -202,7 +202,7 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-export function isConditionFailure(error: unknown): boolean {
+function isConditionFailure(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
 }
 
@@ -218,7 +218,7 @@ function isTransient(error: unknown): boolean {
 }
 
 /** An AWS error in domain terms. Our own errors pass through untouched. */
-export function translate(error: unknown, operation: string): unknown {
+function translate(error: unknown, operation: string): unknown {
   if (error instanceof SchedulerError) return error;
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   if ((error as { code?: unknown }).code === 'ECONNREFUSED') {
@@ -1017,23 +1017,31 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  /** Send, with AWS errors turned into domain errors. */
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw translate(error, operation);
-    }
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return sendTranslated(operation, send);
   }
 
-  /** Send a conditional write; undefined when its condition failed (the caller reads back to see why). */
-  private async conditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await send();
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw translate(error, operation);
-    }
+  private conditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+    return sendConditional(operation, send);
+  }
+}
+
+/** Send, with AWS errors turned into domain errors. */
+export async function sendTranslated<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw translate(error, operation);
+  }
+}
+
+/** Send a conditional write; undefined when its condition failed (the caller reads back to see why). */
+export async function sendConditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await send();
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw translate(error, operation);
   }
 }
 

@@ -5,11 +5,11 @@
  * last run. The live job's record is only read (for the previous result), never written.
  */
 import { logger } from '../common/logger';
-import { PermanentError, RunAlreadyFinishedError, TransientError } from './errors';
+import { PermanentError, RunAlreadyFinishedError } from './errors';
 import { extraSchedule, RequestNotActiveError, type BeginExtraRunInput, type ExtraCursor, type ExtraRunRecord, type ExtraRunStore } from './extra-runs';
 import { retentionExpiry, type Job } from './job';
 import type { JsonValue } from './json';
-import { describeCaughtError, failurePolicy, historyOf, retryDelayMs, type RunnerDeps } from './runner';
+import { describeCaughtError, failurePolicy, historyOf, pastRetryLimit, retryDelayMs, type RunnerDeps } from './runner';
 
 export interface ExtraRunInput {
   job: Job;
@@ -117,10 +117,7 @@ export async function executeExtraRun(deps: RunnerDeps, input: ExtraRunInput): P
       extra: { kind: extra.kind, requestId: extra.requestId, index: extra.index },
     });
   } catch (error) {
-    if (error instanceof TransientError && job.retry && begun.attempts >= job.retry.maxAttempts) {
-      throw new PermanentError(`gave up after ${begun.attempts} attempts (retry.maxAttempts): ${error.message}`, { cause: error });
-    }
-    throw error;
+    throw pastRetryLimit(job, begun.attempts, error);
   }
   const summary = outcome.summary ?? outcome.result;
   try {

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Phase, type Schedule } from './job';
 import type { JsonValue } from './json';
+import type { RunRecord } from './store';
 import { executionName } from './continue-as-new';
 import { nextRun, recurrenceOf, runTimeMs, toWaitTimestamp, totalRuns } from './schedule';
 import { cronOccurrences } from './schedule-expression';
@@ -55,24 +56,14 @@ export interface ExtraRequest {
   reason?: string;
 }
 
-/** One run of a request. `index` counts from 0 inside the request. */
-export interface ExtraRunRecord {
-  jobId: string;
+/** One run of a request, recorded as a live run is (src/lib/store.ts). `index` counts from 0 inside the request. */
+export interface ExtraRunRecord extends Pick<RunRecord, 'jobId' | 'phase' | 'plannedAt' | 'startedAt' | 'finishedAt' | 'durationMs' | 'attempts' | 'result' | 'error' | 'executionArn'> {
   requestId: string;
   kind: ExtraKind;
   index: number;
   /** Backfill: the iteration of the schedule this run stands for. */
   iteration?: number;
-  phase: Phase;
-  plannedAt: string;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  attempts: number;
   state: ExtraRunState;
-  result?: JsonValue;
-  error?: { name: string; message: string };
-  executionArn?: string;
 }
 
 /** What the state machine carries through an extra execution (`$.extra`). */

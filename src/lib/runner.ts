@@ -71,6 +71,17 @@ export function retryDelayMs(job: Job, attempt: number): number {
   return Math.min(60_000, job.retry.intervalSeconds * 1000 * job.retry.backoffRate ** (attempt - 2));
 }
 
+/**
+ * What a step's error becomes under the job's own limit on attempts: past it a transient failure is final
+ * (a PermanentError, which the ASL does not retry and the Catch records); anything else stays as it is.
+ */
+export function pastRetryLimit(job: Job, attempts: number, error: unknown): unknown {
+  if (error instanceof TransientError && job.retry && attempts >= job.retry.maxAttempts) {
+    return new PermanentError(`gave up after ${attempts} attempts (retry.maxAttempts): ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
 /** Continue after a failed run for recurring action jobs; a workflow's later runs need the earlier ones. */
 export function failurePolicy(job: Job): 'abort' | 'continue' {
   return job.onFailure ?? (job.action ? 'continue' : 'abort');
@@ -151,11 +162,7 @@ export async function executeRun(deps: RunnerDeps, input: RunInput): Promise<Nex
       now: deps.now,
     });
   } catch (error) {
-    // The job's own limit on attempts: past it a transient failure is final, and the Catch records it.
-    if (error instanceof TransientError && job.retry && begun.attempts >= job.retry.maxAttempts) {
-      throw new PermanentError(`gave up after ${begun.attempts} attempts (retry.maxAttempts): ${error.message}`, { cause: error });
-    }
-    throw error;
+    throw pastRetryLimit(job, begun.attempts, error);
   }
   const summary = outcome.summary ?? outcome.result;
   try {

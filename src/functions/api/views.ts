@@ -26,10 +26,9 @@ export function stepAction(phase: Phase, job: Job): StepAction {
   }
 }
 
-export function stepView(run: RunRecord, job: Job) {
+/** What every run shows, live or extra: what it did, how it went, and when. */
+function runOutcomeView(run: RunRecord | ExtraRunRecord, job: Job) {
   return {
-    day: run.iteration + 1,
-    iteration: run.iteration,
     phase: run.phase,
     action: stepAction(run.phase, job),
     state: run.state,
@@ -40,6 +39,14 @@ export function stepView(run: RunRecord, job: Job) {
     finishedAt: run.finishedAt ?? null,
     durationMs: run.durationMs ?? null,
     attempts: run.attempts,
+  };
+}
+
+export function stepView(run: RunRecord, job: Job) {
+  return {
+    day: run.iteration + 1,
+    iteration: run.iteration,
+    ...runOutcomeView(run, job),
     // A SKIPPED step stands for runs iteration..skippedThrough that the catch-up or overlap policy passed over.
     ...(run.state === 'SKIPPED' ? { skippedThrough: run.skippedThrough ?? run.iteration, skipReason: run.skipReason ?? 'missed' } : {}),
   };
@@ -101,16 +108,7 @@ export function extraRunView(run: ExtraRunRecord, job: Job) {
     kind: run.kind,
     index: run.index,
     iteration: run.iteration ?? null,
-    phase: run.phase,
-    action: stepAction(run.phase, job),
-    state: run.state,
-    result: run.result ?? null,
-    error: run.error ?? null,
-    plannedAt: run.plannedAt,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt ?? null,
-    durationMs: run.durationMs ?? null,
-    attempts: run.attempts,
+    ...runOutcomeView(run, job),
   };
 }
 
