@@ -59,9 +59,10 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(0, 'CLIENT', error instanceof Error ? error.message : String(error));
 }
 
-export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** `extra`: further headers of this call (an `Idempotency-Key`). */
+export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
   const { apiKey, token } = readCredentials();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...extra, accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (apiKey) headers['x-api-key'] = apiKey;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -95,4 +96,18 @@ export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string
     throw error;
   }
   return parsed as T;
+}
+
+/**
+ * A fresh random `Idempotency-Key`: the same key sent again finds the request the first call made, so a
+ * retried or doubled submission runs once. randomUUID needs a secure context (https, loopback); elsewhere
+ * the same 122 random bits come from getRandomValues.
+ */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

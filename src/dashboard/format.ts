@@ -180,3 +180,13 @@ export function minutesText(minutes: number): string {
 export function splitTags(text: string): string[] {
   return text.split(/[\s,]+/).filter((tag) => tag !== '');
 }
+
+/** The primitive fields of a run's result, long strings (checksums) shortened: `messageId local-1e32… · channel default`. */
+export function resultText(result: unknown): string {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return result === null || result === undefined ? '' : String(result);
+  return Object.entries(result)
+    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
+    .filter(([k]) => !/At$/.test(k))
+    .map(([k, v]) => `${k} ${typeof v === 'string' && v.length > 14 ? `${v.slice(0, 12)}…` : typeof v === 'number' ? v.toLocaleString() : String(v)}`)
+    .join(' · ');
+}

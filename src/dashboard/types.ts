@@ -3,7 +3,7 @@
  * them, so no server code reaches the bundle, and a change to a view breaks the dashboard's type check
  * rather than the page).
  */
-import type { jobDetailView, jobSummaryView, upcomingView } from '../functions/api/views';
+import type { extraRequestView, jobDetailView, jobSummaryView, upcomingView } from '../functions/api/views';
 import type { FinalReport } from '../lib/report';
 import type { buildStats } from '../lib/stats';
 
@@ -12,6 +12,12 @@ export type JobDetail = ReturnType<typeof jobDetailView>;
 export type Step = JobDetail['progress']['steps'][number];
 export type Progress = JobSummary['progress'];
 export type Upcoming = ReturnType<typeof upcomingView>;
+export type UpcomingRun = Upcoming['runs'][number];
+/** A trigger or backfill request, and one of its runs: kept apart from the live `progress.steps`. */
+export type ExtraRequest = JobDetail['extraRequests'][number];
+export type ExtraRun = JobDetail['extraRuns'][number];
+/** What `POST /jobs/{id}/trigger` and `/backfill` answer: the request, as the job view lists it. */
+export type ExtraAnswer = ReturnType<typeof extraRequestView> & { jobId: string };
 export type Stats = ReturnType<typeof buildStats>;
 export type { FinalReport };
 

@@ -68,6 +68,42 @@ function daysAhead(days: number): string {
   return new Date(Math.ceil((runtime.clock.now().getTime() + days * DAY) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** The scheduler's clock (`GET /health`), as the dashboard reads it. */
+async function schedulerNow(): Promise<number> {
+  return Date.parse((await getJson<{ now: string }>('/health')).now);
+}
+
+interface ExtraRequestView {
+  requestId: string;
+  kind: string;
+  state: string;
+  from: string | null;
+  to: string | null;
+  iterations: { first: number; last: number } | null;
+  note: string | null;
+  runs: { total: number; completed: number; failed: number };
+}
+
+interface ExtraRunView {
+  requestId: string;
+  kind: string;
+  index: number;
+  iteration: number | null;
+  action: string;
+  state: string;
+  plannedAt: string;
+}
+
+interface JobWithExtras {
+  status: string;
+  nextRunAt: string | null;
+  progress: { completedRuns: number; failedRuns: number; skippedRuns: number; steps: Array<{ iteration: number; state: string }> };
+  extraRequests: ExtraRequestView[];
+  extraRuns: ExtraRunView[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /** The ids of the rows the jobs list shows, sorted. */
 async function listedIds(page: Page): Promise<string[]> {
   const ids = await page.locator('.job-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id') ?? ''));
@@ -234,8 +270,22 @@ describe('the dashboard', () => {
     // Set options are not marked as defaults; with every one set, none is.
     expect(await page.locator('.page-job .kv dd .muted', { hasText: '(default)' }).count()).toBe(0);
     // The upcoming runs come from the expression: 09:00 plus at most the 30-minute window.
-    const firstUpcoming = await page.locator('table.upcoming tbody tr').first().locator('time').getAttribute('datetime');
+    const rows = page.locator('table.upcoming tbody tr');
+    const firstUpcoming = await rows.first().locator('time.run-start').getAttribute('datetime');
     expect(firstUpcoming).toMatch(/T09:([0-2]\d|30):\d\d/);
+    // Each start inside the window is shown with the planned 09:00 beside it, as the API plans them.
+    const upcoming = await getJson<{ runs: Array<{ iteration: number; plannedAt: string; runAt: string; missed: boolean }> }>('/jobs/dashboard-cron/upcoming?count=5');
+    expect(await rows.count()).toBe(upcoming.runs.length);
+    for (const [i, run] of upcoming.runs.entries()) {
+      const planned = rows.nth(i).locator('.planned-at time');
+      expect(await planned.count()).toBe(run.runAt === run.plannedAt ? 0 : 1);
+      if (run.runAt !== run.plannedAt) {
+        expect(await planned.getAttribute('datetime')).toBe(run.plannedAt);
+        expect(run.plannedAt).toMatch(/T09:00:00(\.000)?Z$/);
+      }
+      expect(await rows.nth(i).getAttribute('data-missed')).toBe('false');
+    }
+    expect(upcoming.runs.some((run) => run.runAt !== run.plannedAt)).toBe(true);
     await page.close();
   }, 30_000);
 
@@ -382,6 +432,194 @@ describe('the dashboard', () => {
     await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
   }, 30_000);
 
+  it('marks upcoming runs whose time passed during a pause as missed, and shows the pause note from the job view', async () => {
+    // Weekly from a warped day ahead, paused at once with a note: run 1's time passes while paused, run 2's is a week off.
+    const id = 'dashboard-missed';
+    expect((await post('/jobs', { id, startDateTime: daysAhead(1), frequency: { days: 7 }, maxRuns: 10, catchUp: 'skip', action: { type: 'message', text: 'tick' } })).status).toBe(201);
+    expect((await post(`/jobs/${id}/pause`, { note: 'office closed until Monday' })).status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!(await getJson<{ runs: Array<{ missed: boolean }> }>(`/jobs/${id}/upcoming?count=5`)).runs[0]?.missed) {
+      if (Date.now() > deadline) throw new Error('the first run was never reported missed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    // A fresh page: the note can only come from the job view, not from a pause this page made.
+    const page = await open(`#/jobs/${id}`);
+    const rows = page.locator('table.upcoming tbody tr');
+    await rows.first().waitFor();
+    expect(await page.locator('.paused-note').innerText()).toContain('office closed until Monday');
+    expect(await rows.first().getAttribute('data-missed')).toBe('true');
+    expect(await rows.first().locator('.badge.state-missed').innerText()).toBe('missed');
+    expect(await rows.nth(1).getAttribute('data-missed')).toBe('false');
+    expect(await rows.nth(1).locator('.badge').count()).toBe(0);
+    expect(await page.locator('.missed-note').innerText()).toMatch(/^1 run missed: .* catch-up policy skip passes it over\.$/);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
+  }, 30_000);
+
+  it('runs a message job now from its page: one triggered run, listed apart, the live runs untouched', async () => {
+    const id = 'dashboard-trigger';
+    expect((await post('/jobs', { id, startDateTime: daysAhead(3650), action: { type: 'message', text: 'now please' } })).status).toBe(201);
+    const before = await getJson<JobWithExtras>(`/jobs/${id}`);
+    const page = await open(`#/jobs/${id}`);
+    const keys: string[] = [];
+    page.on('request', (sent) => {
+      if (sent.method() === 'POST' && sent.url().endsWith(`/jobs/${id}/trigger`)) keys.push(sent.headers()['idempotency-key'] ?? '(none)');
+    });
+    await page.locator('.card.extras').waitFor();
+    expect(await page.locator('.extra-request').count()).toBe(0);
+
+    await page.click('button[data-action="trigger"]');
+    await page.fill('.trigger-form input[name="triggerNote"]', 'checking the new key');
+    // Submitted twice in one go (a double Enter): one request, run once.
+    await page.locator('.trigger-form').evaluate((form) => {
+      const submit = form as unknown as { requestSubmit(): void };
+      submit.requestSubmit();
+      submit.requestSubmit();
+    });
+    const answer = page.locator('.controls-block .ok-note');
+    await answer.waitFor();
+    // The API's answer: the request, RUNNING.
+    const requestId = (await answer.getAttribute('data-request-id')) ?? '';
+    expect(requestId).not.toBe('');
+    expect(await answer.innerText()).toBe(`Run now: request ${requestId} is RUNNING, 1 run outside the schedule. Note: “checking the new key”.`);
+    expect(await page.locator('.trigger-form').count()).toBe(0);
+
+    // …then SUCCEEDED in the list, with its one run.
+    const item = page.locator(`.extra-request[data-request-id="${requestId}"]`);
+    await page.locator(`.extra-request[data-request-id="${requestId}"][data-state="SUCCEEDED"]`).waitFor({ timeout: 10_000 });
+    expect(await item.getAttribute('data-kind')).toBe('trigger');
+    expect(await item.locator('.request-head .badge.run-state').innerText()).toBe('succeeded');
+    expect(await item.locator('.extra-note q').innerText()).toBe('checking the new key');
+    expect(await item.locator('.progress-text').innerText()).toContain('1 of 1 runs');
+    const runs = item.locator('.extra-run');
+    expect(await runs.count()).toBe(1);
+    expect(await runs.first().getAttribute('data-kind')).toBe('trigger');
+    expect(await runs.first().locator('.run-head').innerText()).toMatch(/^Triggered run\s+Message\s+succeeded$/);
+    expect(await runs.first().locator('.run-result').innerText()).toMatch(/^messageId /);
+    // The live runs: still none, on the page and in the API.
+    expect(await page.locator('.timeline').count()).toBe(0);
+    expect(await page.locator('.card h2', { hasText: /^Runs \(/ }).innerText()).toBe('Runs (0 of 1)');
+
+    const after = await getJson<JobWithExtras>(`/jobs/${id}`);
+    expect(after.progress).toEqual(before.progress);
+    expect(after.progress.steps).toEqual([]);
+    expect(after.nextRunAt).toBe(before.nextRunAt);
+    expect(after.status).toBe('SCHEDULED');
+    expect(after.extraRequests).toEqual([expect.objectContaining({ requestId, kind: 'trigger', state: 'SUCCEEDED', note: 'checking the new key', runs: { total: 1, completed: 1, failed: 0 } })]);
+    expect(after.extraRuns).toEqual([expect.objectContaining({ requestId, kind: 'trigger', iteration: null, state: 'SUCCEEDED', action: 'Message' })]);
+    // Every POST of that submission carried the one random key it was armed with.
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(UUID);
+
+    // Another click is another request, under a new key.
+    const sent = keys.length;
+    await page.click('button[data-action="trigger"]');
+    await page.click('button[data-action="trigger-confirm"]');
+    await page.locator('.extra-request').nth(1).waitFor({ timeout: 10_000 });
+    expect(keys.length).toBe(sent + 1);
+    expect(keys.at(-1)).toMatch(UUID);
+    expect(keys.at(-1)).not.toBe(keys[0]);
+    expect((await getJson<JobWithExtras>(`/jobs/${id}`)).extraRequests).toHaveLength(2);
+    await page.close();
+  }, 30_000);
+
+  it('backfills a past range from its page: its runs in order, each with the iteration it stands for', async () => {
+    // Weekly from 40 days before the scheduler's now, catchUp "skip": the live schedule passes the past runs over.
+    const id = 'dashboard-backfill';
+    const now = await schedulerNow();
+    const start = Math.floor((now - 40 * DAY) / 1000) * 1000;
+    const week = 7 * DAY;
+    const created = await post('/jobs', { id, timeZone: 'UTC', startDateTime: new Date(start).toISOString(), frequency: { days: 7 }, maxRuns: 100, catchUp: 'skip', action: { type: 'message', text: 'tick' } });
+    expect(created.status).toBe(201);
+
+    const page = await open(`#/jobs/${id}`);
+    await page.click('button[data-action="backfill"]');
+    // From an hour before the first run to its fourth: runs 1-4 (iterations 0-3).
+    await page.fill('#bf-from', utcLocal(start - 3_600_000));
+    await page.fill('#bf-to', utcLocal(start + 3 * week));
+    await page.click('button[data-action="backfill-confirm"]');
+    const answer = page.locator('.backfill .ok-note');
+    await answer.waitFor({ timeout: 10_000 });
+    expect(await answer.innerText()).toMatch(/^Backfill: request \S+ is RUNNING, 4 runs \(runs 1–4, .+\) outside the schedule\.$/);
+    expect(await page.locator('.backfill-form').count()).toBe(0);
+
+    const item = page.locator('.extra-request[data-kind="backfill"]');
+    await page.locator('.extra-request[data-kind="backfill"][data-state="SUCCEEDED"]').waitFor({ timeout: 10_000 });
+    expect(await item.locator('.request-head strong').innerText()).toBe('Runs 1–4');
+    expect(await item.locator('.progress-text').innerText()).toContain('4 of 4 runs');
+    const runs = item.locator('.extra-run');
+    expect(await runs.evaluateAll((items) => items.map((li) => li.getAttribute('data-iteration')))).toEqual(['0', '1', '2', '3']);
+    expect(await runs.locator('.run-head strong').allInnerTexts()).toEqual(['Run 1', 'Run 2', 'Run 3', 'Run 4']);
+    const planned = await runs.evaluateAll((items) => items.map((li) => li.querySelector('time')?.getAttribute('datetime') ?? ''));
+    expect(planned.map((at) => Date.parse(at))).toEqual([0, 1, 2, 3].map((n) => start + n * week));
+
+    const detail = await getJson<JobWithExtras>(`/jobs/${id}`);
+    const request = detail.extraRequests.find((r) => r.kind === 'backfill');
+    expect(request).toMatchObject({ state: 'SUCCEEDED', iterations: { first: 0, last: 3 }, runs: { total: 4, completed: 4, failed: 0 } });
+    expect(Date.parse(request!.from!)).toBe(start - 3_600_000);
+    expect(Date.parse(request!.to!)).toBe(start + 3 * week);
+    const ran = detail.extraRuns.filter((run) => run.requestId === request!.requestId).sort((a, b) => a.index - b.index);
+    expect(ran.map((run) => run.iteration)).toEqual([0, 1, 2, 3]);
+    // The live runs 1-4 stay passed over: the backfill's runs are not among the steps.
+    expect(detail.progress.steps.filter((step) => step.iteration <= 3 && step.state !== 'SKIPPED')).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(1280);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
+  }, 30_000);
+
+  it("shows the API's refusal of a backfill reaching into the future at the to input, and starts nothing", async () => {
+    const id = 'dashboard-backfill-future';
+    expect((await post('/jobs', { id, timeZone: 'UTC', startDateTime: daysAhead(-10), frequency: { days: 7 }, maxRuns: 100, catchUp: 'skip', action: { type: 'message', text: 'tick' } })).status).toBe(201);
+    const page = await open(`#/jobs/${id}`);
+    await page.click('button[data-action="backfill"]');
+    const now = await schedulerNow();
+    const body = { from: utcLocal(now - 9 * DAY), to: utcLocal(now + 5 * DAY) };
+    await page.fill('#bf-from', body.from);
+    await page.fill('#bf-to', body.to);
+    await page.click('button[data-action="backfill-confirm"]');
+    const error = page.locator('[data-field="to"] .field-error');
+    await error.waitFor();
+
+    // The same range straight to the API: refused at "to", with the message the page shows (bar the clock it quotes).
+    const refused = (await (await post(`/jobs/${id}/backfill`, { from: `${body.from}Z`, to: `${body.to}Z` })).json()) as { error: { field: string; message: string } };
+    expect(refused.error.field).toBe('to');
+    const clockless = (text: string) => text.replace(/\(now is [^)]*\)/, '(now is …)');
+    expect(clockless(await error.innerText())).toBe(clockless(refused.error.message));
+    expect(await error.innerText()).toMatch(/^to: must not be in the future/);
+    expect(await page.locator('#bf-to').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#bf-from').getAttribute('aria-invalid')).toBeNull();
+    expect(await page.locator('.field-error').count()).toBe(1);
+    expect(await page.locator('.backfill .ok-note').count()).toBe(0);
+    expect(await page.locator('.extra-request').count()).toBe(0);
+    expect((await getJson<JobWithExtras>(`/jobs/${id}`)).extraRequests).toEqual([]);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
+  }, 30_000);
+
+  it('offers a report workflow Run now (an interim report) but no backfill, and says why', async () => {
+    const id = 'dashboard-workflow-extras';
+    expect((await post('/jobs', { id, startDateTime: daysAhead(3650), endDateTime: daysAhead(3656) })).status).toBe(201);
+    const page = await open(`#/jobs/${id}`);
+    await page.locator('.card.extras').waitFor();
+    expect(await page.locator('button[data-action="backfill"]').count()).toBe(0);
+    expect(await page.locator('.backfill-form, #bf-from, #bf-to').count()).toBe(0);
+    expect(await page.locator('.card.extras .backfill-off').innerText()).toMatch(/^No backfill for a report workflow: .*build on each other/);
+    // The API agrees: a workflow's backfill is refused, naming the job.
+    const refused = (await (await post(`/jobs/${id}/backfill`, { from: daysAhead(-2), to: daysAhead(-1) })).json()) as { error: { field: string } };
+    expect(refused.error.field).toBe('id');
+
+    await page.click('button[data-action="trigger"]');
+    expect(await page.locator('.trigger-form .hint').innerText()).toContain('interim report');
+    await page.click('button[data-action="trigger-confirm"]');
+    const run = page.locator('.extra-request[data-kind="trigger"][data-state="SUCCEEDED"] .extra-run');
+    await run.waitFor({ timeout: 10_000 });
+    expect(await run.locator('.run-action').innerText()).toBe('Report Generation');
+    expect((await getJson<JobWithExtras>(`/jobs/${id}`)).progress.steps).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   it('lays the jobs list out within a 390 px wide phone screen', async () => {
     for (const id of ['phone-a-rather-long-job-identifier-that-has-to-wrap-somewhere-0123456789', 'phone-b']) {
       const body = { id, startDateTime: '2030-01-01T09:00:00+01:00', frequency: { days: 1 }, endDateTime: '2030-02-01T09:00:00+01:00', timeZone: 'Europe/Paris' };
@@ -407,6 +645,17 @@ describe('the dashboard', () => {
     expect(await widths()).toEqual({ scroll: 390, client: 390 });
     await page.click('button[data-action="pause"]');
     await page.locator('.pause-form').waitFor();
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
+    // Run now with a long note, its request listed, and the backfill form showing a refusal, fit too.
+    await page.click('button[data-action="trigger"]');
+    await page.fill('.trigger-form input[name="triggerNote"]', 'a-note-without-any-space-that-has-to-wrap-somewhere-0123456789-0123456789');
+    expect(await widths()).toEqual({ scroll: 390, client: 390 });
+    await page.click('button[data-action="trigger-confirm"]');
+    await page.locator('.extra-request .extra-run').waitFor({ timeout: 10_000 });
+    await page.click('button[data-action="backfill"]');
+    await page.fill('#bf-to', '2099-01-01T00:00:00');
+    await page.click('button[data-action="backfill-confirm"]');
+    await page.locator('[data-field="to"] .field-error').waitFor();
     expect(await widths()).toEqual({ scroll: 390, client: 390 });
     await page.close();
   }, 30_000);

@@ -1,19 +1,23 @@
-/** One job: overview and controls, the state machine, its runs as a timeline, upcoming runs, executions, report. */
-import { useState } from 'preact/hooks';
-import { ApiError, request, toApiError } from '../api';
-import { formatDuration, formatInZone, formatLater, minutesText, viewerZone } from '../format';
+/**
+ * One job: overview and controls, the state machine, its runs as a timeline, upcoming runs, runs asked for
+ * outside the schedule (Run now, backfill), executions, report.
+ */
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, newIdempotencyKey, request, toApiError } from '../api';
+import { formatDuration, formatInZone, formatLater, minutesText, resultText, viewerZone } from '../format';
 import { usePoll } from '../hooks';
-import { FINAL_STATUSES, PAUSED, type FinalReport, type JobDetail, type Step, type Upcoming } from '../types';
+import { FINAL_STATUSES, PAUSED, type ExtraAnswer, type FinalReport, type JobDetail, type Step, type Upcoming, type UpcomingRun } from '../types';
 import { Card, ErrorNote, ProgressBar, StatusBadge, ZonedTime } from './common';
+import { answerText, BackfillForm, ExtraRequests } from './ExtraRuns';
 import { JobLabels, kindText, repeatText } from './JobsPage';
 import { Report } from './Report';
 import { StateMachine } from './StateMachine';
 
 const RUNS_PAGE = 50;
 
-type Outcome = { ok: true; text: string } | { ok: false; error: ApiError; action: string };
+type Outcome = { ok: true; text: string; requestId?: string } | { ok: false; error: ApiError; action: string };
 
-/** What `POST /jobs/{id}/pause` answers; the job view does not carry the pause's time and note. */
+/** What `POST /jobs/{id}/pause` answers: shown at once, before the next poll brings the job view's `pausedAt` / `pauseNote`. */
 export interface PauseAnswer {
   status?: string;
   pausedAt?: string;
@@ -21,16 +25,23 @@ export interface PauseAnswer {
 }
 
 /**
- * Stop, pause (with an optional note) and resume, each showing what the API answered. A paused job offers
- * resume, any other going job pause: the API answers 409 to resuming a job that is not paused.
+ * Stop, pause (with an optional note), resume and Run now (with an optional note), each showing what the
+ * API answered. A paused job offers resume, any other going job pause: the API answers 409 to resuming a
+ * job that is not paused. Run now is offered to every job not ended, paused ones too.
  */
-function Controls({ job, onChanged, onPaused }: { job: JobDetail; onChanged: () => void; onPaused: (answer: PauseAnswer) => void }) {
+function Controls({ job, onChanged, onPaused, onTriggered }: { job: JobDetail; onChanged: () => void; onPaused: (answer: PauseAnswer) => void; onTriggered: (answer: ExtraAnswer) => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [confirmStop, setConfirmStop] = useState(false);
   const [pausing, setPausing] = useState(false);
   const [note, setNote] = useState('');
+  // Run now: the Idempotency-Key is made when the form opens and sent again by every retry of that one
+  // submission, so a doubled or retried submit finds the request the first one made instead of running twice.
+  const [triggerKey, setTriggerKey] = useState<string | null>(null);
+  const [triggerNote, setTriggerNote] = useState('');
+  const sending = useRef(false);
   const final = FINAL_STATUSES.includes(job.status);
+  const workflow = !job.job.action;
   const paused = job.status === PAUSED;
   const path = `jobs/${encodeURIComponent(job.jobId)}`;
 
@@ -61,6 +72,35 @@ function Controls({ job, onChanged, onPaused }: { job: JobDetail; onChanged: () 
     void act('Pause', 'POST', `${path}/pause`, text ? { note: text } : undefined);
   };
 
+  const armTrigger = () => {
+    setPausing(false);
+    setTriggerKey(newIdempotencyKey());
+  };
+
+  const trigger = async (event: Event) => {
+    event.preventDefault();
+    // Two submits in one tick both see `busy` null; the ref sees the first. The key covers what it cannot (a lost answer).
+    if (sending.current || triggerKey === null) return;
+    sending.current = true;
+    setBusy('Run now');
+    setOutcome(null);
+    try {
+      const text = triggerNote.trim();
+      const answer = await request<ExtraAnswer>('POST', `${path}/trigger`, text ? { note: text } : undefined, { 'Idempotency-Key': triggerKey });
+      setOutcome({ ok: true, text: answerText(answer, job.job.timeZone), requestId: answer.requestId });
+      setTriggerKey(null);
+      setTriggerNote('');
+      onTriggered(answer);
+      onChanged();
+    } catch (error) {
+      // The form stays open with the same key: submitting again retries this very request.
+      setOutcome({ ok: false, error: toApiError(error), action: 'Run now' });
+    } finally {
+      sending.current = false;
+      setBusy(null);
+    }
+  };
+
   return (
     <div class="controls-block">
       <div class="buttons">
@@ -84,10 +124,24 @@ function Controls({ job, onChanged, onPaused }: { job: JobDetail; onChanged: () 
           </button>
         ) : (
           !pausing && (
-            <button type="button" class="button" data-action="pause" disabled={final || busy !== null} onClick={() => setPausing(true)}>
+            <button
+              type="button"
+              class="button"
+              data-action="pause"
+              disabled={final || busy !== null}
+              onClick={() => {
+                setTriggerKey(null);
+                setPausing(true);
+              }}
+            >
               Pause…
             </button>
           )
+        )}
+        {!final && triggerKey === null && (
+          <button type="button" class="button" data-action="trigger" disabled={busy !== null} onClick={armTrigger}>
+            Run now…
+          </button>
         )}
       </div>
       {pausing && !paused && !final && (
@@ -101,9 +155,33 @@ function Controls({ job, onChanged, onPaused }: { job: JobDetail; onChanged: () 
           </button>
         </form>
       )}
+      {triggerKey !== null && !final && (
+        <form class="pause-form trigger-form" onSubmit={(e) => void trigger(e)} aria-label={`Run ${job.jobId} now`}>
+          <input
+            name="triggerNote"
+            value={triggerNote}
+            onInput={(e) => setTriggerNote(e.currentTarget.value)}
+            maxLength={500}
+            placeholder="note (optional): why now"
+            aria-label="Run now note (optional)"
+          />
+          <button type="submit" class="button primary" data-action="trigger-confirm" disabled={busy !== null}>
+            {busy === 'Run now' ? 'Starting…' : 'Run now'}
+          </button>
+          <button type="button" class="button" onClick={() => setTriggerKey(null)}>
+            Cancel
+          </button>
+          <p class="hint">
+            {workflow
+              ? 'An interim report over the runs finished so far, now and outside the schedule; the final report stays the last run’s.'
+              : `The ${job.job.action?.type ?? 'action'} once, now and outside the schedule.`}{' '}
+            The job’s progress, next run and status stay as they are.
+          </p>
+        </form>
+      )}
       {outcome &&
         (outcome.ok ? (
-          <p class="ok-note" role="status">
+          <p class="ok-note" role="status" {...(outcome.requestId ? { 'data-request-id': outcome.requestId } : {})}>
             {outcome.text}
           </p>
         ) : (
@@ -150,16 +228,6 @@ function SkippedRuns({ step, skippedThrough, reason, zone }: { step: Step; skipp
       </dl>
     </li>
   );
-}
-
-/** The primitive fields of a run's result, long strings (checksums) shortened. */
-function resultText(result: Step['result']): string {
-  if (typeof result !== 'object' || result === null || Array.isArray(result)) return result === null ? '' : String(result);
-  return Object.entries(result)
-    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
-    .filter(([k]) => !/At$/.test(k))
-    .map(([k, v]) => `${k} ${typeof v === 'string' && v.length > 14 ? `${v.slice(0, 12)}…` : typeof v === 'number' ? v.toLocaleString() : String(v)}`)
-    .join(' · ');
 }
 
 function Timeline({ steps, zone, windowMs }: { steps: Step[]; zone: string; windowMs: number }) {
@@ -232,49 +300,98 @@ function Executions({ arns, final }: { arns: string[]; final: boolean }) {
   );
 }
 
+/** A start inside the flexible window differs from the planned time: both are shown then. */
+function UpcomingWhen({ run, zone }: { run: UpcomingRun; zone: string }) {
+  const shift = Date.parse(run.runAt) - Date.parse(run.plannedAt);
+  return (
+    <>
+      <time class="run-start" dateTime={run.localTime} title={run.localTime}>
+        {formatInZone(run.runAt, zone)}
+      </time>
+      {Math.abs(shift) >= 1000 && (
+        <span class="planned-at" title={`planned ${formatInZone(run.plannedAt, zone, 'long')}; starts ${formatDuration(shift)} into its flexible window`}>
+          planned <time dateTime={run.plannedAt}>{formatInZone(run.plannedAt, zone)}</time> <span class="planned-shift">· +{formatDuration(shift)}</span>
+        </span>
+      )}
+    </>
+  );
+}
+
+/** What the catch-up policy does with `missed` runs whose time has passed. */
+function catchUpText(catchUp: string, missed: number): string {
+  if (catchUp === 'skip') return missed === 1 ? 'passes it over' : 'passes them over';
+  if (missed === 1) return 'runs it';
+  return catchUp === 'all' ? 'runs each of them, in order' : 'runs the latest of them';
+}
+
+const MISSED_TEXT = "its time has passed while nothing ran (a pause or downtime): the job's catch-up policy decides on it when the job runs again";
+
 function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone: string }) {
   if (!upcoming) return <p class="muted">Loading…</p>;
   if (upcoming.runs.length === 0) return <p class="muted">No runs ahead.</p>;
+  const missed = upcoming.runs.filter((run) => run.missed).length;
+  const catchUp = upcoming.settings.catchUp;
   return (
-    <div class="table-wrap">
-      <table class="upcoming">
-        <thead>
-          <tr>
-            <th scope="col">run</th>
-            <th scope="col">phase</th>
-            <th scope="col">job's time ({zone})</th>
-            <th scope="col">your time</th>
-          </tr>
-        </thead>
-        <tbody>
-          {upcoming.runs.map((run) => (
-            <tr key={run.iteration}>
-              <td>{run.iteration + 1}</td>
-              <td>{run.phase}</td>
-              <td>
-                <time dateTime={run.localTime} title={run.localTime}>
-                  {formatInZone(run.runAt, zone)}
-                </time>
-              </td>
-              <td>{formatInZone(run.runAt, viewerZone)}</td>
+    <>
+      <div class="table-wrap">
+        <table class="upcoming">
+          {upcoming.remainingRuns !== null && (
+            <caption>
+              the next {upcoming.runs.length.toLocaleString()} of {upcoming.remainingRuns.toLocaleString()} {upcoming.remainingRuns === 1 ? 'run' : 'runs'} left
+            </caption>
+          )}
+          <thead>
+            <tr>
+              <th scope="col">run</th>
+              <th scope="col">phase</th>
+              <th scope="col">job's time ({zone})</th>
+              <th scope="col">your time</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {upcoming.runs.map((run) => (
+              <tr key={run.iteration} class={run.missed ? 'is-missed' : undefined} data-iteration={run.iteration} data-missed={String(run.missed)}>
+                <td>
+                  {run.iteration + 1}
+                  {run.missed && (
+                    <>
+                      {' '}
+                      <span class="badge state-missed" title={MISSED_TEXT}>
+                        missed
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td>{run.phase}</td>
+                <td class="upcoming-when">
+                  <UpcomingWhen run={run} zone={zone} />
+                </td>
+                <td>{formatInZone(run.runAt, viewerZone)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {missed > 0 && (
+        <p class="hint missed-note">
+          <strong>{missed === 1 ? '1 run' : `${missed} runs`} missed:</strong> {missed === 1 ? 'its' : 'their'} time has passed while nothing ran (a pause or downtime). When the job runs
+          again, its catch-up policy <code>{catchUp}</code> {catchUpText(catchUp, missed)}
+          {catchUp !== 'skip' && ` if not older than ${minutesText(upcoming.settings.catchUpWindowMinutes)}`}.
+        </p>
+      )}
+    </>
   );
 }
 
 const NO_FILTERS = { status: '', group: '', tag: '' };
 
 /**
- * When and why a paused job was paused: from the job view once it carries `pausedAt` / `pauseNote` (the
- * store keeps them; `jobSummaryView` does not pass them on yet), else from this page's own pause answer.
+ * When and why a paused job was paused: from the job view (`pausedAt` / `pauseNote`, so the note is there
+ * after a reload too), else from this page's own pause answer until the view catches up.
  */
 function pauseOf(job: JobDetail, answer: PauseAnswer | undefined): { at?: string; note?: string } {
-  const view = job as JobDetail & { pausedAt?: unknown; pauseNote?: unknown };
-  const at = typeof view.pausedAt === 'string' ? view.pausedAt : answer?.pausedAt;
-  const note = typeof view.pauseNote === 'string' ? view.pauseNote : answer?.note;
+  const at = job.pausedAt ?? answer?.pausedAt;
+  const note = job.pauseNote ?? answer?.note;
   return { ...(at ? { at } : {}), ...(note ? { note } : {}) };
 }
 
@@ -323,6 +440,8 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const extra: { steps: Step[]; cursor?: string; error?: ApiError } = more.id === id ? more : { steps: [] };
   // The latest pause's answer (time and note), kept for as long as the job stays paused.
   const [pauseAnswer, setPauseAnswer] = useState<PauseAnswer & { id: string }>();
+  // The request Run now or Backfill just made, marked in the list.
+  const [started, setStarted] = useState<{ id: string; requestId: string }>();
 
   const job = detail.data;
   if (!job) {
@@ -362,7 +481,12 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
         <h1>
           {job.jobId} <StatusBadge status={job.status} />
         </h1>
-        <Controls job={job} onChanged={detail.refresh} onPaused={(answer) => setPauseAnswer({ ...answer, id })} />
+        <Controls
+          job={job}
+          onChanged={detail.refresh}
+          onPaused={(answer) => setPauseAnswer({ ...answer, id })}
+          onTriggered={(answer) => setStarted({ id, requestId: answer.requestId })}
+        />
       </header>
       {paused && (
         <p class="paused-note" role="status">
@@ -477,6 +601,28 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
             <Card title="Upcoming runs">
               <UpcomingRuns upcoming={upcoming.data} zone={zone} />
               <ErrorNote error={upcoming.error} />
+            </Card>
+          )}
+          {(spec.action || !final || job.extraRequests.length > 0) && (
+            <Card title="Triggered & backfilled" class="extras">
+              <p class="extras-lead">
+                Runs asked for by hand, <strong>outside the live schedule</strong>: they are not in the runs below, and do not move the job's progress, next run or status.
+              </p>
+              <ExtraRequests requests={job.extraRequests} runs={job.extraRuns} zone={zone} highlight={started?.id === id ? started.requestId : undefined} />
+              {spec.action ? (
+                <BackfillForm
+                  job={job}
+                  onStarted={(answer) => {
+                    setStarted({ id, requestId: answer.requestId });
+                    detail.refresh();
+                  }}
+                />
+              ) : (
+                <p class="hint backfill-off">
+                  No backfill for a report workflow: its collection, processing and report runs build on each other, so past ones cannot be run out of turn. Start a new job
+                  over the past range instead{final ? '.' : '; Run now makes an interim report over the runs finished so far.'}
+                </p>
+              )}
             </Card>
           )}
           <Card title={`Runs (${steps.length}${job.progress.totalRuns ? ` of ${job.progress.totalRuns.toLocaleString()}` : ''})`}>
