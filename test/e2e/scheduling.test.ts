@@ -1,8 +1,11 @@
 /**
  * Scheduling features on the embedded runtime under time warp: pause and resume with catch-up, a cron in
- * a time zone, the flexible window, and listing by group and tag.
+ * a time zone, the flexible window, listing by group and tag, overlap, retention and forever.
  */
 import { startRuntime, type Runtime } from '../../src/local/runtime';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../src/adapters/dynamodb';
+import { startHook, type HookServer } from '../support/hook';
 import { callJson, until } from '../support/http';
 
 const HOUR = 3_600_000;
@@ -135,4 +138,84 @@ describe('on a runtime with waits skipped', () => {
     expect(opsDone).toEqual(['ops-nightly', 'ops-weekly']);
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'group' } } });
   });
+});
+
+describe('overlap, retention and forever on a runtime at an hour a second', () => {
+  let runtime: Runtime;
+  let slowHook: HookServer;
+  beforeAll(async () => {
+    // Each call takes 2.5 real seconds: two and a half warped hours, so an hourly job's run overlaps the next two.
+    slowHook = await startHook(() => 200, 2_500);
+    runtime = await startRuntime({ port: 0, memory: true, speed: 3600, allowHosts: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await slowHook.close();
+  });
+
+  const nextHour = () => new Date(Math.ceil((runtime.clock.now().getTime() + HOUR) / 1000) * 1000).toISOString();
+  const hourly = (id: string, overlap: string) => ({
+    id,
+    startDateTime: nextHour(),
+    frequency: { hours: 1 },
+    maxRuns: 4,
+    overlap,
+    action: { type: 'webhook', url: `${slowHook.url}/${id}` },
+  });
+  const finished = (id: string) => until(() => call(runtime, 'GET', `/jobs/${id}`), (r) => r.body.status === 'COMPLETED', 40_000);
+
+  it('overlap skip: runs planned while a run was still going are recorded skipped (overlap), not run', async () => {
+    await call(runtime, 'POST', '/jobs', hourly('overlap-skip', 'skip'));
+
+    const { body } = await finished('overlap-skip');
+
+    const skipped = body.progress.steps.filter((s: { state: string }) => s.state === 'SKIPPED');
+    expect(skipped.length).toBeGreaterThanOrEqual(1);
+    expect(skipped.every((s: { skipReason: string }) => s.skipReason === 'overlap')).toBe(true);
+    expect(body.progress.skippedRuns).toBeGreaterThanOrEqual(2);
+    expect(body.progress.completedRuns + body.progress.skippedRuns).toBe(4);
+    expect(slowHook.requests.filter((r) => r.url === '/overlap-skip')).toHaveLength(body.progress.completedRuns);
+  }, 60_000);
+
+  it('overlap allow: every run runs, one after the other, each starting after the one before finished', async () => {
+    await call(runtime, 'POST', '/jobs', hourly('overlap-allow', 'allow'));
+
+    const { body } = await finished('overlap-allow');
+
+    expect(body.progress).toMatchObject({ completedRuns: 4, skippedRuns: 0 });
+    const steps = [...body.progress.steps].sort((a: { iteration: number }, b: { iteration: number }) => a.iteration - b.iteration);
+    for (let i = 1; i < steps.length; i++) expect(Date.parse(steps[i].startedAt)).toBeGreaterThanOrEqual(Date.parse(steps[i - 1].finishedAt));
+    // Runs 1-3 were planned while the one before was still going: they started late, not on time.
+    expect(Date.parse(steps[2].startedAt) - Date.parse(steps[2].plannedAt)).toBeGreaterThan(HOUR);
+  }, 60_000);
+
+  it('retentionDays: a finished job and its runs carry the TTL attribute, retentionDays after the job ended', async () => {
+    await call(runtime, 'POST', '/jobs', { id: 'kept-a-day', startDateTime: nextHour(), action: { type: 'message', text: 'once' }, retentionDays: 2 });
+    const { body } = await finished('kept-a-day');
+
+    const documents = createDocumentClient({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint });
+    const { Items = [] } = await documents.send(
+      new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'JOB#kept-a-day' }, ConsistentRead: true }),
+    );
+    documents.destroy();
+
+    const expected = Math.floor((Date.parse(body.finishedAt) + 2 * 24 * HOUR) / 1000);
+    expect(Items.map((item) => item.sk).sort()).toEqual(['JOB', 'RUN#0000000000']);
+    const [jobItem, runItem] = ['JOB', 'RUN#0000000000'].map((sk) => Items.find((item) => item.sk === sk));
+    expect(Math.abs(Number(jobItem?.expiresAt) - expected)).toBeLessThanOrEqual(1);
+    // The run expires retentionDays after it finished: moments (warped) before the job closed.
+    expect(Number(runItem?.expiresAt)).toBeLessThanOrEqual(expected);
+    expect(Number(runItem?.expiresAt)).toBeGreaterThan(expected - 3600);
+  }, 30_000);
+
+  it('forever: an action job without an end keeps its schedule, with no total and no runs left counted', async () => {
+    await call(runtime, 'POST', '/jobs', { id: 'forever', startDateTime: nextHour(), frequency: { hours: 1 }, forever: true, action: { type: 'message', text: 'tick' } });
+    const { body } = await until(() => call(runtime, 'GET', '/jobs/forever'), (r) => r.body.progress.completedRuns >= 3, 20_000);
+    const upcoming = (await call(runtime, 'GET', '/jobs/forever/upcoming?count=3')).body;
+    await call(runtime, 'DELETE', '/jobs/forever');
+
+    expect(body).toMatchObject({ status: 'SCHEDULED', progress: { totalRuns: null, percentage: 0 } });
+    expect(upcoming).toMatchObject({ remainingRuns: null, settings: { forever: true, maxRuns: null, endDateTime: null } });
+    expect(upcoming.runs).toHaveLength(3);
+  }, 30_000);
 });
