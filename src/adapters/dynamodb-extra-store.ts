@@ -19,7 +19,7 @@ import {
   type NewExtraRequest,
   type RequestState,
 } from '../lib/extra-runs';
-import { iso, sendConditional, sendTranslated, Update } from './dynamodb-store';
+import { iso, sendConditional, sendTranslated, Update, updateIf } from './dynamodb-store';
 import { EXTRA_SK_PREFIX, extraRunKey, idempotencyItemKey, jobPk, REQUEST_SK_PREFIX, requestKey } from './table';
 
 interface RequestItem extends ExtraRequest {
@@ -179,17 +179,13 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
         .setExpression('#attempts = if_not_exists(#attempts, :zero) + :one')
         .names('attempts', 'state')
         .values({ ':zero': 0, ':one': 1, ':started': 'STARTED' });
-      const begun = await this.conditional('UpdateItem', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: extraRunKey(input.jobId, input.requestId, input.index),
-            // Admits a run never begun, or a retry of an attempt that died while running. A finished run
-            // (SUCCEEDED or FAILED) is never run again: the request has moved past it.
-            ...update.build('attribute_not_exists(pk) OR #state = :started'),
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+      const begun = await this.updateIf(
+        extraRunKey(input.jobId, input.requestId, input.index),
+        update,
+        // Admits a run never begun, or a retry of an attempt that died while running. A finished run
+        // (SUCCEEDED or FAILED) is never run again: the request has moved past it.
+        'attribute_not_exists(pk) OR #state = :started',
+        'ALL_NEW',
       );
       if (begun) return { kind: 'run', attempts: (begun.Attributes as ExtraRunItem).attempts };
       const stored = await this.getRunItem(input.jobId, input.requestId, input.index);
@@ -207,16 +203,12 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
     const update = new Update().set('state', outcome.state).set('finishedAt', iso(input.now)).set('expiresAt', input.expiresAt).values({ ':started': 'STARTED' });
     if (outcome.state === 'SUCCEEDED') update.set('result', outcome.result).set('durationMs', Math.max(0, Math.round(outcome.durationMs)));
     else update.set('error', outcome.error);
-    const finished = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: extraRunKey(input.jobId, input.requestId, input.index),
-          // Admits only a run still going: of two finishers the second loses.
-          ...update.build('#state = :started'),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const finished = await this.updateIf(
+      extraRunKey(input.jobId, input.requestId, input.index),
+      update,
+      // Admits only a run still going: of two finishers the second loses.
+      '#state = :started',
+      'ALL_NEW',
     );
     if (finished) {
       const item = finished.Attributes as ExtraRunItem;
@@ -230,16 +222,12 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
 
   async endRequest(jobId: string, requestId: string, state: Exclude<RequestState, 'RUNNING'>, now: Date, reason?: string): Promise<ExtraRequest> {
     const update = new Update().set('state', state).set('finishedAt', iso(now)).set('reason', reason).values({ ':running': 'RUNNING' });
-    const ended = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: requestKey(jobId, requestId),
-          // Admits a request still going: the first end wins, a later one (a retry, a late cancel) changes nothing.
-          ...update.build('#state = :running'),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const ended = await this.updateIf(
+      requestKey(jobId, requestId),
+      update,
+      // Admits a request still going: the first end wins, a later one (a retry, a late cancel) changes nothing.
+      '#state = :running',
+      'ALL_NEW',
     );
     if (ended) return toRequest(ended.Attributes as RequestItem);
     const existing = await this.getRequestItem(jobId, requestId);
@@ -296,6 +284,10 @@ export class DynamoDbExtraRunStore implements ExtraRunStore {
       this.client.send(new GetCommand({ TableName: this.tableName, Key: extraRunKey(jobId, requestId, index), ConsistentRead: true })),
     );
     return out.Item as ExtraRunItem | undefined;
+  }
+
+  private updateIf(key: Record<string, string>, update: Update, condition: string, returnValues?: 'ALL_NEW') {
+    return updateIf(this.client, this.tableName, key, update, condition, returnValues);
   }
 
   private call<T>(operation: string, send: () => Promise<T>): Promise<T> {

@@ -476,23 +476,17 @@ export class DynamoDbJobStore implements JobStore {
         .values({ ':zero': 0, ':one': 1, ':started': 'STARTED', ':failedRun': 'FAILED' })
         // A new attempt starts clean: what an earlier failed attempt recorded no longer describes the run.
         .remove('finishedAt', 'durationMs', 'error', 'result', 'statusAfter', 'jobPatch');
-      const begun = await this.conditional('UpdateItem', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: runKey(job.id, iteration),
-            ...update.build(
-              [
-                // Admits a run never begun.
-                'attribute_not_exists(pk)',
-                // Admits a retry of an attempt that died while running (STARTED) or was recorded failed
-                // (FAILED). A SUCCEEDED run is not admitted: it is never run twice.
-                'OR #state IN (:started, :failedRun)',
-              ].join(' '),
-            ),
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+      const begun = await this.updateIf(
+        runKey(job.id, iteration),
+        update,
+        [
+          // Admits a run never begun.
+          'attribute_not_exists(pk)',
+          // Admits a retry of an attempt that died while running (STARTED) or was recorded failed
+          // (FAILED). A SUCCEEDED run is not admitted: it is never run twice.
+          'OR #state IN (:started, :failedRun)',
+        ].join(' '),
+        'ALL_NEW',
       );
       if (begun) {
         const { attempts } = begun.Attributes as RunItem;
@@ -525,17 +519,13 @@ export class DynamoDbJobStore implements JobStore {
     // otherwise the span between the start and finish timestamps, computed inside this write.
     if (input.durationMs !== undefined) update.set('durationMs', Math.max(0, Math.round(input.durationMs)));
     else update.setExpression('#durationMs = :nowMs - #startedAtMs').names('durationMs', 'startedAtMs').values({ ':nowMs': input.now.getTime() });
-    const finished = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKey(jobId, iteration),
-          // Admits only a run still going: of two finishers the second finds SUCCEEDED (or FAILED) and
-          // loses. A run never begun has no state and is not admitted either.
-          ...update.build('#state = :started'),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const finished = await this.updateIf(
+      runKey(jobId, iteration),
+      update,
+      // Admits only a run still going: of two finishers the second finds SUCCEEDED (or FAILED) and
+      // loses. A run never begun has no state and is not admitted either.
+      '#state = :started',
+      'ALL_NEW',
     );
     if (!finished) {
       const stored = await this.getRunItem(jobId, iteration);
@@ -582,22 +572,16 @@ export class DynamoDbJobStore implements JobStore {
       .set('statusAfter', statusAfter)
       .set('expiresAt', input.expiresAt)
       .values({ ':now': now, ':nowMs': input.now.getTime(), ':zero': 0, ':succeeded': 'SUCCEEDED' });
-    const failed = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKey(jobId, iteration),
-          ...update.build(
-            [
-              // Admits a run that failed before it was ever begun (no item yet).
-              'attribute_not_exists(pk)',
-              // Admits a run still going or already recorded failed (a retried failRun); never a success.
-              'OR #state <> :succeeded',
-            ].join(' '),
-          ),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const failed = await this.updateIf(
+      runKey(jobId, iteration),
+      update,
+      [
+        // Admits a run that failed before it was ever begun (no item yet).
+        'attribute_not_exists(pk)',
+        // Admits a run still going or already recorded failed (a retried failRun); never a success.
+        'OR #state <> :succeeded',
+      ].join(' '),
+      'ALL_NEW',
     );
     if (!failed) throw new RunAlreadyFinishedError(jobId, iteration);
     const stored = failed.Attributes as RunItem;
@@ -620,21 +604,15 @@ export class DynamoDbJobStore implements JobStore {
       .setExpression('#executionArns = list_append(if_not_exists(#executionArns, :none), :arns)')
       .names('executionArns')
       .values({ ':none': [], ':arns': [executionArn], ':arn': executionArn });
-    const recorded = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          ...update.build(
-            [
-              // Admits a job that exists (an update would otherwise create a bare item)…
-              'attribute_exists(pk)',
-              // …and does not list this execution yet, so a repeated call adds nothing.
-              'AND NOT contains(#executionArns, :arn)',
-            ].join(' '),
-          ),
-        }),
-      ),
+    const recorded = await this.updateIf(
+      jobKey(jobId),
+      update,
+      [
+        // Admits a job that exists (an update would otherwise create a bare item)…
+        'attribute_exists(pk)',
+        // …and does not list this execution yet, so a repeated call adds nothing.
+        'AND NOT contains(#executionArns, :arn)',
+      ].join(' '),
     );
     if (recorded) return;
     if ((await this.getJobItem(jobId)) === undefined) throw new JobNotFoundError(jobId);
@@ -831,21 +809,15 @@ export class DynamoDbJobStore implements JobStore {
       .setExpression('#metrics.#retries = #metrics.#retries + :one')
       .names('metrics', 'retries', 'status')
       .values({ ':one': 1, ...finalValues() });
-    const counted = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          ...update.build(
-            [
-              // Admits a job that still exists…
-              'attribute_exists(pk)',
-              // …and was not stopped since beginRun checked: the stop wins and the run goes no further.
-              `AND ${NOT_FINAL}`,
-            ].join(' '),
-          ),
-        }),
-      ),
+    const counted = await this.updateIf(
+      jobKey(jobId),
+      update,
+      [
+        // Admits a job that still exists…
+        'attribute_exists(pk)',
+        // …and was not stopped since beginRun checked: the stop wins and the run goes no further.
+        `AND ${NOT_FINAL}`,
+      ].join(' '),
     );
     if (counted) return;
     const existing = await this.getJobItem(jobId);
@@ -915,21 +887,15 @@ export class DynamoDbJobStore implements JobStore {
     // seed-000's day counters: a day is a run, and run `iteration` is day `iteration + 1`.
     if (workflow) update.set('progress.currentDay', iteration + 1);
 
-    const advanced = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          ...update.build(
-            [
-              // Admits a run not yet counted: a second finisher, a replay or a retried failRun counts nothing.
-              '#cursor < :iteration',
-              // Admits a job still going: a stopped (or failed, completed) job is never moved back.
-              `AND ${NOT_FINAL}`,
-            ].join(' '),
-          ),
-        }),
-      ),
+    const advanced = await this.updateIf(
+      jobKey(jobId),
+      update,
+      [
+        // Admits a run not yet counted: a second finisher, a replay or a retried failRun counts nothing.
+        '#cursor < :iteration',
+        // Admits a job still going: a stopped (or failed, completed) job is never moved back.
+        `AND ${NOT_FINAL}`,
+      ].join(' '),
     );
     if (advanced) return;
     const job = await this.getJobItem(jobId);
@@ -950,22 +916,16 @@ export class DynamoDbJobStore implements JobStore {
       .remove('noNextRun')
       .values(finalValues());
     extra(update);
-    const stopped = await this.conditional('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: jobKey(jobId),
-          ...update.build(
-            [
-              // Admits a job that exists (an update would otherwise create a bare item)…
-              'attribute_exists(pk)',
-              // …and is not final yet: the first stop wins and a later one changes nothing.
-              `AND ${NOT_FINAL}`,
-            ].join(' '),
-          ),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+    const stopped = await this.updateIf(
+      jobKey(jobId),
+      update,
+      [
+        // Admits a job that exists (an update would otherwise create a bare item)…
+        'attribute_exists(pk)',
+        // …and is not final yet: the first stop wins and a later one changes nothing.
+        `AND ${NOT_FINAL}`,
+      ].join(' '),
+      'ALL_NEW',
     );
     if (stopped) return toJobRecord(stopped.Attributes as JobItem);
     const existing = await this.getJobItem(jobId);
@@ -1021,6 +981,10 @@ export class DynamoDbJobStore implements JobStore {
     return sendTranslated(operation, send);
   }
 
+  private updateIf(key: Key, update: Update, condition: string, returnValues?: 'ALL_NEW') {
+    return updateIf(this.client, this.tableName, key, update, condition, returnValues);
+  }
+
   private conditional<T>(operation: string, send: () => Promise<T>): Promise<T | undefined> {
     return sendConditional(operation, send);
   }
@@ -1033,6 +997,16 @@ export async function sendTranslated<T>(operation: string, send: () => Promise<T
   } catch (error) {
     throw translate(error, operation);
   }
+}
+
+/**
+ * UpdateItem `key` with `update` if `condition` holds: the new item (with `ReturnValues: 'ALL_NEW'`) or
+ * an empty output on success, undefined when the condition failed (the caller reads back to see why).
+ */
+export function updateIf(client: DynamoDBDocumentClient, tableName: string, key: Record<string, string>, update: Update, condition: string, returnValues?: 'ALL_NEW') {
+  return sendConditional('UpdateItem', () =>
+    client.send(new UpdateCommand({ TableName: tableName, Key: key, ...update.build(condition), ...(returnValues ? { ReturnValues: returnValues } : {}) })),
+  );
 }
 
 /** Send a conditional write; undefined when its condition failed (the caller reads back to see why). */
