@@ -11,6 +11,7 @@
  * BENCH_LATENESS_JOBS overrides the number of jobs (default 1,000).
  */
 import { performance } from 'node:perf_hooks';
+import { LIVE } from '../src/lib/ledger';
 import { apiClient, mapLimit, oneOffMessage, pct, round, row, sleep, wholeSecond, type FigureResult } from './common';
 
 const JOBS = Number(process.env.BENCH_LATENESS_JOBS ?? 1_000);
@@ -64,7 +65,7 @@ export async function run(): Promise<FigureResult> {
     const onTime = new Set(ids.filter((id) => !lateSubmissions.includes(id)));
     let missing = 0;
     await mapLimit(ids, 20, async (id) => {
-      const runRecord = await runtime.store.getRun(id, 0);
+      const runRecord = await runtime.runs.get({ jobId: id, series: LIVE, index: 0 });
       if (!runRecord) {
         missing += 1;
         return;

@@ -6,7 +6,7 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { storeConfig } from '../common/config';
 import type { RunDurations } from '../lib/stats';
-import { documentClient } from './dynamodb';
+import { documentClient } from './dynamodb/client';
 import { RUN_SK_PREFIX } from './table';
 
 export interface RunDurationsOptions {

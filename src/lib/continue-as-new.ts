@@ -61,6 +61,8 @@ export function handoverFor(job: Job, cursor: Cursor, schedule: Schedule, execut
 export function resumeFrom(
   record: { job: Job; cursor: number; executionArns: readonly string[] },
   lastResult: JsonValue | undefined,
+  /** The run at the cursor was begun and never settled (a crash): it runs first, whatever catch-up says. */
+  resumeStarted = false,
 ): { name: string; input: { job: Job; cursor: Cursor } } {
   const iteration = record.cursor + 1;
   const generation = record.executionArns.length;
@@ -69,7 +71,7 @@ export function resumeFrom(
     name: generation === 0 ? record.job.id : executionName(record.job.id, generation),
     input: {
       job: record.job,
-      cursor: { iteration, generation, firstIteration: iteration, ...(lastResult === undefined ? {} : { lastResult }) },
+      cursor: { iteration, generation, firstIteration: iteration, ...(lastResult === undefined ? {} : { lastResult }), ...(resumeStarted ? { resumeStarted } : {}) },
     },
   };
 }

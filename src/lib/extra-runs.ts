@@ -13,10 +13,11 @@
  * - backfill, report workflow: refused; start a new job over the past range instead.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Phase, type Schedule } from './job';
 import type { JsonValue } from './json';
-import type { RunRecord } from './store';
+import type { ExtraRequest } from './store';
 import { executionName } from './continue-as-new';
 import { nextRun, recurrenceOf, runTimeMs, toWaitTimestamp, totalRuns } from './schedule';
 import { cronOccurrences } from './schedule-expression';
@@ -31,113 +32,32 @@ export type ExtraRunState = 'STARTED' | 'SUCCEEDED' | 'FAILED';
  */
 export const MAX_BACKFILL_RUNS = 1000;
 
-/** A trigger or backfill request as stored, with its own progress. */
-export interface ExtraRequest {
-  jobId: string;
-  requestId: string;
-  kind: ExtraKind;
-  state: RequestState;
-  requestedAt: string;
-  finishedAt?: string;
-  /** Backfill: the range asked for, and the schedule's iterations it holds. */
-  from?: string;
-  to?: string;
-  firstIteration?: number;
-  /** Trigger: the live iteration due next when it was asked for (the run it comes before). */
-  beforeIteration?: number;
-  note?: string;
-  /** How many runs the request has: 1 for a trigger. */
-  runCount: number;
-  completedRuns: number;
-  failedRuns: number;
-  /** Index of the last run counted; -1 before the first. */
-  cursor: number;
-  executionArns: string[];
-  reason?: string;
-}
+/** A request id's shape (newRequestId). */
+export const REQUEST_ID_PATTERN = /^\d{8}T\d{9}Z-(trigger|backfill)-[0-9a-f]{6}$/;
 
-/** One run of a request, recorded as a live run is (src/lib/store.ts). `index` counts from 0 inside the request. */
-export interface ExtraRunRecord extends Pick<RunRecord, 'jobId' | 'phase' | 'plannedAt' | 'startedAt' | 'finishedAt' | 'durationMs' | 'attempts' | 'result' | 'error' | 'executionArn'> {
-  requestId: string;
-  kind: ExtraKind;
-  index: number;
-  /** Backfill: the iteration of the schedule this run stands for. */
-  iteration?: number;
-  state: ExtraRunState;
-}
-
-/** What the state machine carries through an extra execution (`$.extra`). */
-// A type, not an interface: it goes into an execution's input, which must be assignable to JsonValue.
-export type ExtraCursor = {
-  requestId: string;
-  kind: ExtraKind;
+/**
+ * What the state machine carries through a trigger or backfill execution: the input's `$.extra`, and then
+ * `$.cursor` (src/lib/attempt.ts). The request's own cursor: which run is next, how many it has.
+ */
+export const ExtraCursorSchema = z.object({
+  requestId: z.string().regex(REQUEST_ID_PATTERN, 'must be a request id such as 20261124T101500123Z-trigger-3fa9c2'),
+  kind: z.enum(['trigger', 'backfill']),
   /** The next run to do. */
-  index: number;
-  runCount: number;
-  firstIteration?: number;
-  beforeIteration?: number;
-  lastResult?: JsonValue;
-  done?: boolean;
-};
+  index: z.number().int().nonnegative(),
+  runCount: z.number().int().positive().max(MAX_BACKFILL_RUNS),
+  firstIteration: z.number().int().nonnegative().optional(),
+  beforeIteration: z.number().int().nonnegative().optional(),
+  lastResult: z.json().optional(),
+  done: z.boolean().optional(),
+  /** Set by a failure: true when the job's policy ended the request. */
+  aborted: z.boolean().optional(),
+});
+// A type from the schema; it goes into an execution's input, which must be assignable to JsonValue.
+export type ExtraCursor = z.output<typeof ExtraCursorSchema>;
 
-export interface NewExtraRequest {
-  jobId: string;
-  requestId: string;
-  /**
-   * The client's Idempotency-Key: a second request with the same key (and kind) for the same job finds the
-   * first one ('exists') instead of being written, whatever requestId it was given.
-   */
-  idempotencyKey?: string;
-  kind: ExtraKind;
-  runCount: number;
-  from?: string;
-  to?: string;
-  firstIteration?: number;
-  beforeIteration?: number;
-  note?: string;
-  now: Date;
-}
-
-/** The extra-run side of the job store. Same rules as the live side: every forward write is conditional. */
-export interface ExtraRunStore {
-  /** Write a request unless its id (or its idempotency key) was used ('exists' then, with the stored one: a repeated POST). */
-  createRequest(input: NewExtraRequest): Promise<{ outcome: 'created' | 'exists'; request: ExtraRequest }>;
-  getRequest(jobId: string, requestId: string): Promise<ExtraRequest | undefined>;
-  /** A job's requests, newest first (at most `limit`). */
-  listRequests(jobId: string, limit: number): Promise<ExtraRequest[]>;
-  /** Every request of a job still RUNNING, however old (stopping a job, a restart). */
-  listRunningRequests(jobId: string): Promise<ExtraRequest[]>;
-  /** A job's extra runs, newest request first, a request's runs last index first (at most `limit`). */
-  listRuns(jobId: string, limit: number): Promise<ExtraRunRecord[]>;
-  getRun(jobId: string, requestId: string, index: number): Promise<ExtraRunRecord | undefined>;
-  recordExecution(jobId: string, requestId: string, executionArn: string): Promise<void>;
-  /** Begin (or re-begin after a failed attempt) run `index`. Throws RequestNotActiveError once the request ended. */
-  beginRun(input: BeginExtraRunInput): Promise<{ kind: 'run'; attempts: number } | { kind: 'already-finished'; run: ExtraRunRecord }>;
-  /** Record the run's success or failure and count it on the request; a second finisher gets RunAlreadyFinishedError. */
-  finishRun(input: FinishExtraRunInput): Promise<ExtraRunRecord>;
-  /** Mark a RUNNING request SUCCEEDED, FAILED or CANCELLED; a request already ended is returned as it is. */
-  endRequest(jobId: string, requestId: string, state: Exclude<RequestState, 'RUNNING'>, now: Date, reason?: string): Promise<ExtraRequest>;
-}
-
-export interface BeginExtraRunInput {
-  jobId: string;
-  requestId: string;
-  kind: ExtraKind;
-  index: number;
-  iteration?: number;
-  phase: Phase;
-  plannedAt: string;
-  executionArn?: string;
-  now: Date;
-}
-
-export interface FinishExtraRunInput {
-  jobId: string;
-  requestId: string;
-  index: number;
-  outcome: { state: 'SUCCEEDED'; result: JsonValue; durationMs: number } | { state: 'FAILED'; error: { name: string; message: string } };
-  now: Date;
-  expiresAt?: number;
+/** Whether a cursor the state machine passes belongs to a trigger or backfill request. */
+export function isRequestCursor(cursor: object): cursor is ExtraCursor {
+  return 'requestId' in cursor;
 }
 
 /** The request was cancelled (the job was stopped or deleted) or already ended: its runs stop. */
@@ -162,7 +82,6 @@ export function newRequestId(kind: ExtraKind, now: Date, random: () => string = 
   return `${stamp}-${kind}-${random()}`;
 }
 
-export const REQUEST_ID_PATTERN = /^\d{8}T\d{9}Z-(trigger|backfill)-[0-9a-f]{6}$/;
 
 export interface BackfillPlan {
   from: string;
@@ -278,6 +197,19 @@ export function extraSchedule(job: Job, extra: Pick<ExtraCursor, 'kind' | 'index
     done: false,
     totalRuns: total,
   };
+}
+
+/**
+ * The calculator's answer for a request's cursor: its next run, or `done` once every run is done (or a
+ * failure under the abort policy ended it). A request's runs are all due (past or now), so none waits and
+ * no catch-up applies: the Wait state passes at once.
+ * @example requestSchedule(hourly, { kind: 'backfill', index: 3, runCount: 3, … }, now).done // true
+ */
+export function requestSchedule(job: Job, extra: ExtraCursor, now: Date): Schedule {
+  if (extra.done || extra.aborted || extra.index >= extra.runCount) {
+    return { iteration: (extra.firstIteration ?? extra.beforeIteration ?? 0) + extra.index, runAt: null, phase: job.action ? 'action' : 'report', isLast: false, done: true, totalRuns: totalRuns(job) };
+  }
+  return extraSchedule(job, extra, now);
 }
 
 /**

@@ -231,36 +231,43 @@ export const CursorSchema = z.object({
   lastFinishedAt: z.string().optional(),
   /** The job's run count, once computed (counting a cron's runs is not free). */
   totalRuns: z.number().int().nonnegative().nullable().optional(),
+  /** The run at `iteration` was begun before a restart and never settled: it runs now, whatever catch-up says. */
+  resumeStarted: z.boolean().optional(),
 });
 export type Cursor = z.output<typeof CursorSchema>;
 
 export const PHASES = ['collection', 'processing', 'report', 'action'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** What the calculator returns: the contract other tools rely on. */
-export interface Schedule {
-  iteration: number;
-  /** ISO-8601 UTC ending in Z, whole seconds (Step Functions truncates milliseconds); null when done. */
-  runAt: string | null;
-  phase: Phase;
-  isLast: boolean;
-  done: boolean;
-  /** Number of runs the job has in all; null when it has no end. */
-  totalRuns: number | null;
-  /** Present when this execution should hand the job to a fresh one before waiting (ContinueAsNew). */
-  handover?: Handover;
-  /** With a flexible window: the run's planned time; `runAt` is where in the window it starts. */
-  plannedAt?: string;
-  /** Runs passed over before this one (catch-up or overlap policy), for the store to record. */
-  skipped?: SkippedRuns;
-}
+/** Runs the calculator passed over (catch-up or overlap policy), for the ledger to record. */
+export const SkippedRunsSchema = z.object({
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  count: z.number().int().positive(),
+  reason: z.enum(['missed', 'overlap']),
+});
+export type SkippedRuns = z.output<typeof SkippedRunsSchema>;
 
-export interface SkippedRuns {
-  from: number;
-  to: number;
-  count: number;
-  reason: 'missed' | 'overlap';
-}
+/**
+ * What the calculator returns: the contract other tools rely on (the task Lambda parses it back with this
+ * same schema, since Step Functions passes it on unchecked).
+ */
+export const ScheduleSchema = z.object({
+  iteration: z.number().int().nonnegative(),
+  /** ISO-8601 UTC ending in Z, whole seconds (Step Functions truncates milliseconds); null when done. */
+  runAt: z.string().nullable(),
+  phase: z.enum(PHASES),
+  isLast: z.boolean(),
+  done: z.boolean(),
+  /** Number of runs the job has in all; null when it has no end. */
+  totalRuns: z.number().int().positive().nullable(),
+  /** With a flexible window: the run's planned time; `runAt` is where in the window it starts. */
+  plannedAt: z.string().optional(),
+  /** Runs passed over before this one (catch-up or overlap policy), for the ledger to record. */
+  skipped: SkippedRunsSchema.optional(),
+});
+/** Present when this execution should hand the job to a fresh one before waiting (ContinueAsNew). */
+export type Schedule = z.output<typeof ScheduleSchema> & { handover?: Handover };
 
 export interface Handover {
   /** The next execution's name: `<jobId>--<generation>` (shortened with a hash past 80 characters). */

@@ -40,6 +40,16 @@ export function statusAfterRun(phase: Phase, iteration: number): JobStatus {
   return `DAY_${iteration + 1}_COMPLETE`;
 }
 
+/**
+ * Status once run `iteration` of `phase` failed: FAILED under the abort policy; otherwise an action job
+ * waits for its next run and a workflow keeps the status it had (undefined: unchanged).
+ * @example statusAfterFailure('action', 'continue') // 'SCHEDULED'
+ */
+export function statusAfterFailure(phase: Phase, policy: 'abort' | 'continue'): JobStatus | undefined {
+  if (policy === 'abort') return 'FAILED';
+  return phase === 'action' ? 'SCHEDULED' : undefined;
+}
+
 export interface StatusChange {
   status: JobStatus;
   at: string;

@@ -1,60 +1,35 @@
 /**
- * The job store, as the domain sees it. One adapter implements it on DynamoDB
- * (src/adapters/dynamodb-store.ts); the local runtime uses the same adapter against dynalite.
+ * The job store and the request store, as the domain sees them: the lifecycle of a job and of a trigger
+ * or backfill request. Their runs live in the run ledger (src/lib/ledger.ts). One adapter implements each
+ * on DynamoDB (src/adapters/dynamodb/); the local runtime uses the same adapters against dynalite.
  *
- * Every method that moves a run or a job forward is conditional and says so in domain terms: a second
- * finisher of a run gets RunAlreadyFinished, a write to a stopped job gets JobNotActiveError.
+ * Every method that moves a job forward is conditional and says so in domain terms: a write to a stopped
+ * job gets JobNotActiveError, a different job under a used id JobConflictError.
  */
+import type { ExtraKind, RequestState } from './extra-runs';
 import type { JsonValue } from './json';
-import type { Job, Phase, SkippedRuns } from './job';
+import type { Job } from './job';
+import type { Page } from './ledger';
 import type { JobStatus } from './status';
 
-export type RunState = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+export type { Page, RunRecord, RunState } from './ledger';
 
-export interface RunRecord {
-  jobId: string;
-  iteration: number;
-  phase: Phase;
-  /** When the schedule said it should run (ISO, UTC). */
-  plannedAt: string;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  /** How many times a task invocation started this run (1 when it passed first time). */
-  attempts: number;
-  state: RunState;
-  result?: JsonValue;
-  error?: { name: string; message: string };
-  /** The job status this run left behind (DAY_3_COMPLETE, SCHEDULED, FAILED, …). */
-  statusAfter?: JobStatus;
-  executionArn?: string;
-  /** When the failure was delivered to the job's failureDestination. */
-  failureDeliveredAt?: string;
-  /** A SKIPPED item stands for the runs from `iteration` to `skippedThrough`, and says why. */
-  skippedThrough?: number;
-  skipReason?: 'missed' | 'overlap';
-}
-
-export interface Progress {
-  percentage: number;
+/** The stored counters of a job. Derived figures (percentage, seed 000's days) are computed on read (src/lib/progress.ts). */
+export interface RunCounters {
   completedRuns: number;
   failedRuns: number;
   /** Runs passed over by the catch-up or overlap policy. */
   skippedRuns?: number;
   totalRuns: number | null;
-  /** Workflows only: seed-000's day counters, a "day" being one run. */
-  currentDay?: number;
-  completedDays?: number;
-  totalDays?: number | null;
 }
 
 export interface JobRecord {
   jobId: string;
   job: Job;
   status: JobStatus;
-  /** Iteration of the last run that finished (succeeded or failed); -1 before the first. */
+  /** Index of the last live run counted (succeeded, failed or skipped); -1 before the first. */
   cursor: number;
-  progress: Progress;
+  progress: RunCounters;
   nextRunAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -71,58 +46,8 @@ export interface JobRecord {
   metrics: { retries: number; runDurationMsTotal: number };
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Opaque; pass back to get the next page. Absent on the last page. */
-  cursor?: string;
-}
-
-export interface BeginRunInput {
-  job: Job;
-  iteration: number;
-  phase: Phase;
-  plannedAt: string;
-  totalRuns: number | null;
-  executionArn?: string;
-  now: Date;
-}
-
-/** What beginRun found: a fresh or retried attempt to run, or a run that already finished. */
-export type BeginRunOutcome =
-  | { kind: 'run'; attempts: number }
-  | { kind: 'already-finished'; run: RunRecord };
-
-export interface FinishRunInput {
-  jobId: string;
-  iteration: number;
-  result: JsonValue;
-  /** Status of the job once this run is recorded. */
-  statusAfter: JobStatus;
-  nextRunAt: string | null;
-  finalReport?: JsonValue;
-  now: Date;
-  /** TTL (epoch seconds) for the run item, and for the job item when this run ends the job. */
-  expiresAt?: number;
-  /** How long the step ran, on a real-time clock; absent: the span between start and finish. */
-  durationMs?: number;
-}
-
-export interface FailRunInput {
-  jobId: string;
-  iteration: number;
-  phase: Phase;
-  plannedAt: string;
-  error: { name: string; message: string };
-  /** abort: the job becomes FAILED; continue: the run is recorded failed and the job goes on. */
-  policy: 'abort' | 'continue';
-  nextRunAt: string | null;
-  now: Date;
-  /** TTL (epoch seconds) for the run item, and for the job item when this failure ends the job. */
-  expiresAt?: number;
-}
-
 export interface JobStore {
-  /** Write a new job; returns 'created', or 'exists' when the same job is already stored (idempotent start). Throws JobConflictError for a different job under the id. */
+  /** Write a new job; 'exists' when the same job is already stored (idempotent start). Throws JobConflictError for a different job under the id. */
   createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   listJobs(query: { status?: string; group?: string; tag?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>>;
@@ -130,22 +55,70 @@ export interface JobStore {
   pauseJob(jobId: string, note: string | undefined, now: Date): Promise<JobRecord>;
   /** Put a PAUSED job back in the status it had; a job that is not paused is returned as it is. */
   resumeJob(jobId: string, now: Date): Promise<JobRecord>;
-  listRuns(jobId: string, query: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
-  getRun(jobId: string, iteration: number): Promise<RunRecord | undefined>;
-  /** Start (or re-start after a failed attempt) a run. Throws JobNotActiveError when the job is final. */
-  beginRun(input: BeginRunInput): Promise<BeginRunOutcome>;
-  /** Record success. Exactly one of two concurrent finishers wins; the other gets RunAlreadyFinishedError. */
-  finishRun(input: FinishRunInput): Promise<RunRecord>;
-  failRun(input: FailRunInput): Promise<RunRecord>;
   /** Mark the job COMPLETED (the loop ended). */
   completeJob(jobId: string, now: Date, expiresAt?: number): Promise<JobRecord>;
   /** Mark the job CANCELLED unless it is already final; returns the record as it ends up. */
   cancelJob(jobId: string, reason: string, now: Date, expiresAt?: number): Promise<JobRecord>;
+  /** Mark the job FAILED with a reason unless it is already final; returns the record as it ends up. */
+  failJob(jobId: string, reason: string, now: Date, expiresAt?: number): Promise<JobRecord>;
   recordExecution(jobId: string, executionArn: string, now: Date): Promise<void>;
-  /** Record a range of runs the calculator passed over as one SKIPPED item; a repeat changes nothing. */
-  recordSkippedRuns(jobId: string, skipped: SkippedRuns, now: Date): Promise<void>;
-  /** Remember that a failed run was delivered to the failure destination. */
-  markFailureDelivered(jobId: string, iteration: number, now: Date): Promise<void>;
-  /** Delete a job and all its runs; returns how many jobs were deleted (0 or 1). */
+  /** Delete a job, its runs and its requests; returns how many jobs were deleted (0 or 1). */
   deleteJob(jobId: string): Promise<number>;
+}
+
+/** A trigger or backfill request as stored, with its own progress. */
+export interface ExtraRequest {
+  jobId: string;
+  requestId: string;
+  kind: ExtraKind;
+  state: RequestState;
+  requestedAt: string;
+  finishedAt?: string;
+  /** Backfill: the range asked for, and the schedule's iterations it holds. */
+  from?: string;
+  to?: string;
+  firstIteration?: number;
+  /** Trigger: the live iteration due next when it was asked for (the run it comes before). */
+  beforeIteration?: number;
+  note?: string;
+  /** How many runs the request has: 1 for a trigger. */
+  runCount: number;
+  completedRuns: number;
+  failedRuns: number;
+  /** Index of the last run counted; -1 before the first. */
+  cursor: number;
+  executionArns: string[];
+  reason?: string;
+}
+
+export interface NewExtraRequest {
+  jobId: string;
+  requestId: string;
+  /**
+   * The client's Idempotency-Key: a second request with the same key (and kind) for the same job finds the
+   * first one ('exists') instead of being written, whatever requestId it was given.
+   */
+  idempotencyKey?: string;
+  kind: ExtraKind;
+  runCount: number;
+  from?: string;
+  to?: string;
+  firstIteration?: number;
+  beforeIteration?: number;
+  note?: string;
+  now: Date;
+}
+
+/** Trigger and backfill requests. Same rules as jobs: every forward write is conditional. */
+export interface RequestStore {
+  /** Write a request unless its id (or its idempotency key) was used ('exists' then, with the stored one: a repeated POST). */
+  createRequest(input: NewExtraRequest): Promise<{ outcome: 'created' | 'exists'; request: ExtraRequest }>;
+  getRequest(jobId: string, requestId: string): Promise<ExtraRequest | undefined>;
+  /** A job's requests, newest first (at most `limit`). */
+  listRequests(jobId: string, limit: number): Promise<ExtraRequest[]>;
+  /** Every request of a job still RUNNING, however old (stopping a job, a restart). */
+  listRunningRequests(jobId: string): Promise<ExtraRequest[]>;
+  recordExecution(jobId: string, requestId: string, executionArn: string): Promise<void>;
+  /** Mark a RUNNING request SUCCEEDED, FAILED or CANCELLED; a request already ended is returned as it is. */
+  endRequest(jobId: string, requestId: string, state: Exclude<RequestState, 'RUNNING'>, now: Date, reason?: string): Promise<ExtraRequest>;
 }

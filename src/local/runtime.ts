@@ -14,9 +14,7 @@
 import path from 'node:path';
 import { setClock } from '../common/clock';
 import { logger } from '../common/logger';
-import { createDocumentClient } from '../adapters/dynamodb';
-import { DynamoDbJobStore } from '../adapters/dynamodb-store';
-import { DynamoDbExtraRunStore } from '../adapters/dynamodb-extra-store';
+import { createDocumentClient, createDynamoStores } from '../adapters/dynamodb';
 import { DynamoDbRunDurations } from '../adapters/dynamodb-stats';
 import { createNotifier } from '../adapters/notifier';
 import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
@@ -25,8 +23,9 @@ import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
 import { resumeFrom } from '../lib/continue-as-new';
 import { isFinalStatus, PAUSED } from '../lib/status';
-import type { JobRecord, JobStore } from '../lib/store';
-import { requestExecution, type ExtraRunStore } from '../lib/extra-runs';
+import type { JobRecord, JobStore, RequestStore } from '../lib/store';
+import { LIVE, requestSeries, type RunLedger } from '../lib/ledger';
+import { requestExecution } from '../lib/extra-runs';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
 import { NetGuard } from '../adapters/guarded-http';
@@ -80,7 +79,8 @@ export interface Runtime {
   resumed: string[];
   /** Trigger and backfill requests resumed at start. */
   resumedRequests: string[];
-  extras: ExtraRunStore;
+  extras: RequestStore;
+  runs: RunLedger;
   close(): Promise<void>;
 }
 
@@ -99,12 +99,16 @@ async function allJobs(store: JobStore): Promise<JobRecord[]> {
  * Start every unfinished job again from the cursor stored in DynamoDB: the input shape ContinueAsNew
  * uses, so a run that finished is never run again and one cut off mid-way is attempted again.
  */
-async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
+async function resume(store: JobStore, runs: RunLedger, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
   const resumed: string[] = [];
   // A paused job stays paused across a restart: POST /jobs/{id}/resume starts it again.
   for (const record of jobs.filter((job) => !isFinalStatus(job.status) && job.status !== PAUSED)) {
-    const previous = record.cursor >= 0 ? await store.getRun(record.jobId, record.cursor) : undefined;
-    const { name, input } = resumeFrom(record, previous?.result);
+    const [previous, next] = await Promise.all([
+      record.cursor >= 0 ? runs.get({ jobId: record.jobId, series: LIVE, index: record.cursor }) : undefined,
+      runs.get({ jobId: record.jobId, series: LIVE, index: record.cursor + 1 }),
+    ]);
+    // A run cut off mid-way (a kill) is attempted again first, whatever its age.
+    const { name, input } = resumeFrom(record, previous?.result, next?.state === 'STARTED');
     const info = executions.start(name, input);
     await store.recordExecution(record.jobId, info.executionArn, executions.now());
     resumed.push(record.jobId);
@@ -116,11 +120,11 @@ async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRec
  * Start every trigger or backfill that was still running again from its stored cursor (on AWS its
  * execution would simply have gone on). Whatever its job's status: a backfill may run on a finished job.
  */
-async function resumeRequests(extras: ExtraRunStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
+async function resumeRequests(extras: RequestStore, runs: RunLedger, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
   const resumed: string[] = [];
   for (const record of jobs) {
     for (const request of await extras.listRunningRequests(record.jobId)) {
-      const previous = request.cursor >= 0 ? await extras.getRun(record.jobId, request.requestId, request.cursor) : undefined;
+      const previous = request.cursor >= 0 ? await runs.get({ jobId: record.jobId, series: requestSeries(request.kind, request.requestId), index: request.cursor }) : undefined;
       const { name, input } = requestExecution(record.job, request, previous?.state === 'SUCCEEDED' ? previous.result : undefined);
       const info = executions.start(name, input);
       await extras.recordExecution(record.jobId, request.requestId, info.executionArn);
@@ -157,8 +161,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
   const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint });
-  const store = new DynamoDbJobStore(documents, tableName);
-  const extras = new DynamoDbExtraRunStore(documents, tableName);
+  const stores = createDynamoStores(documents, tableName);
+  const { jobs: store, requests: extras, runs } = stores;
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
   const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
 
@@ -168,8 +172,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       // With waits skipped time is not real, so no run counts as missed (see createCalculatorHandler).
       calculator: createCalculatorHandler(() => (clock.speed === 0 ? undefined : clock.now())),
       task: createTaskHandler(() => ({
-        store,
-        extras,
+        ...stores,
         steps: createSteps({ guard }),
         notifier,
         now,
@@ -188,6 +191,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const api = createApi({
     store,
     extras,
+    runs,
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
@@ -202,8 +206,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const jobs = await allJobs(store);
   const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
   if (clock.speed !== 1) clock.advanceTo(latest);
-  const resumed = options.resume === false ? [] : await resume(store, executions, jobs);
-  const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, executions, jobs);
+  const resumed = options.resume === false ? [] : await resume(store, runs, executions, jobs);
+  const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, runs, executions, jobs);
 
   return {
     url: gateway.url,
@@ -217,6 +221,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     resumed,
     resumedRequests,
     extras,
+    runs,
     close: closeAll,
   };
 }

@@ -41,6 +41,8 @@ export function createReportStep(limits: ReadLimits = DEFAULT_READ_LIMITS): Step
     const startedAt = context.now().toISOString();
     const self: RunRecord = {
       jobId: job.id,
+      kind: 'live',
+      index: schedule.iteration,
       iteration: schedule.iteration,
       phase: 'report',
       plannedAt: schedule.runAt ?? startedAt,

@@ -39,7 +39,7 @@ it('runs an hourly job over three years through fresh executions, no run missed 
   const runs: RunRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await runtime.store.listRuns(job.id, { limit: 1000, cursor });
+    const page = await runtime.runs.list(job.id, 'live', { limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
     runs.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

@@ -22,7 +22,7 @@ export async function runOnEngine(input: unknown, executionName: string, task: L
     overrides: {
       taskResourceLocalHandlers: bindTaskStates(asl, { calculator: calculator as LocalHandler, task }),
       waitTimeOverrides: { WaitUntil: 0 },
-      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0, RunExtra: 0, RecordExtraFailure: 0 },
+      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0 },
     },
     context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:scheduler:${executionName}`, Name: executionName } },
   });

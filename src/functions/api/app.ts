@@ -12,14 +12,15 @@ import { logger } from '../../common/logger';
 import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
 import type { ExecutionService } from '../../lib/executions';
 import { resumeFrom } from '../../lib/continue-as-new';
-import { newRequestId, planBackfill, requestExecution, type ExtraRunStore, type NewExtraRequest } from '../../lib/extra-runs';
+import { newRequestId, planBackfill, requestExecution } from '../../lib/extra-runs';
+import { LIVE, type RunLedger } from '../../lib/ledger';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
 import { nextRun, totalRuns, upcomingRuns } from '../../lib/schedule';
 import { buildStats, type RunDurations } from '../../lib/stats';
 import { isFinalStatus, isKnownStatus, PAUSED } from '../../lib/status';
-import type { JobRecord, JobStore } from '../../lib/store';
+import type { JobRecord, JobStore, NewExtraRequest, RequestStore } from '../../lib/store';
 import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
@@ -38,7 +39,9 @@ const EXTRAS_SHOWN = 20;
 export interface ApiDeps {
   store: JobStore;
   /** Trigger and backfill requests and their runs. */
-  extras: ExtraRunStore;
+  extras: RequestStore;
+  /** Every run of every series: the live steps, the triggered and backfilled runs. */
+  runs: RunLedger;
   executions: ExecutionService;
   runDurations: RunDurations;
   now: () => Date;
@@ -396,11 +399,11 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       const runsCursor = cursorParam(query, 'runsCursor');
       const record = await requireJob(store, jobId);
       const [runs, requests, extraRuns] = await Promise.all([
-        withCursorField('runsCursor', () => store.listRuns(jobId, { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) })),
+        withCursorField('runsCursor', () => deps.runs.list(jobId, 'live', { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) })),
         deps.extras.listRequests(jobId, EXTRAS_SHOWN),
-        deps.extras.listRuns(jobId, runsLimit),
+        deps.runs.list(jobId, 'manual', { limit: runsLimit }),
       ]);
-      return json(200, jobDetailView(record, runs, { requests, runs: extraRuns }));
+      return json(200, jobDetailView(record, runs, { requests, runs: extraRuns.items }));
     },
 
     'DELETE /jobs/{id}': async ({ params }) => {
@@ -430,7 +433,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       if (record.status !== PAUSED) throw invalidState(jobId, record.status);
       const resumed = await store.resumeJob(jobId, deps.now());
       // A fresh execution from the stored cursor: runs missed while paused follow the job's catchUp policy.
-      const previous = record.cursor >= 0 ? await store.getRun(jobId, record.cursor) : undefined;
+      const previous = record.cursor >= 0 ? await deps.runs.get({ jobId, series: LIVE, index: record.cursor }) : undefined;
       const { name, input } = resumeFrom(record, previous?.result);
       const { executionArn } = await executions.start(name, input);
       await store.recordExecution(jobId, executionArn, deps.now());

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { now } from '../../common/clock';
 import { optionalEnv } from '../../common/config';
-import { extraRunStore, jobStore } from '../../adapters/store';
+import { dynamoStores } from '../../adapters/store';
 import { runDurations } from '../../adapters/dynamodb-stats';
 import { executionService } from '../../adapters/sfn';
 import { netGuardFromEnv } from '../../adapters/guarded-http';
@@ -18,8 +18,9 @@ let app: ApiHandler | undefined;
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     app ??= createApi({
-      store: jobStore(),
-      extras: extraRunStore(),
+      store: dynamoStores().jobs,
+      extras: dynamoStores().requests,
+      runs: dynamoStores().runs,
       executions: executionService(),
       runDurations: runDurations(),
       now,

@@ -5,8 +5,8 @@
 import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
-import type { ExtraRequest, ExtraRunRecord } from '../../lib/extra-runs';
-import type { JobRecord, RunRecord } from '../../lib/store';
+import type { ExtraRequest, JobRecord, RunRecord } from '../../lib/store';
+import { progressOf } from '../../lib/progress';
 import { DEFAULT_CATCH_UP_WINDOW_MINUTES, MISSED_GRACE_MS } from '../../lib/schedule';
 import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
 
@@ -27,7 +27,7 @@ export function stepAction(phase: Phase, job: Job): StepAction {
 }
 
 /** What every run shows, live or extra: what it did, how it went, and when. */
-function runOutcomeView(run: RunRecord | ExtraRunRecord, job: Job) {
+function runOutcomeView(run: RunRecord, job: Job) {
   return {
     phase: run.phase,
     action: stepAction(run.phase, job),
@@ -53,7 +53,7 @@ export function stepView(run: RunRecord, job: Job) {
 }
 
 function progressView(record: JobRecord) {
-  const { progress } = record;
+  const progress = progressOf(record, !record.job.action);
   return {
     percentage: progress.percentage,
     completedRuns: progress.completedRuns,
@@ -71,7 +71,7 @@ export function jobSummaryView(record: JobRecord) {
     jobId: record.jobId,
     status: record.status,
     job: record.job,
-    currentDay: record.progress.currentDay ?? null,
+    currentDay: progressOf(record, !record.job.action).currentDay ?? null,
     progress: progressView(record),
     nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
     createdAt: record.createdAt,
@@ -102,12 +102,13 @@ export function extraRequestView(request: ExtraRequest) {
 }
 
 /** A triggered or backfilled run: `kind` says which, `iteration` which planned run a backfilled one stands for. */
-export function extraRunView(run: ExtraRunRecord, job: Job) {
+export function extraRunView(run: RunRecord, job: Job) {
   return {
-    requestId: run.requestId,
+    requestId: run.requestId ?? '',
     kind: run.kind,
     index: run.index,
-    iteration: run.iteration ?? null,
+    // A trigger stands for no planned run of the schedule.
+    iteration: run.kind === 'backfill' ? run.iteration : null,
     ...runOutcomeView(run, job),
   };
 }
@@ -115,7 +116,7 @@ export function extraRunView(run: ExtraRunRecord, job: Job) {
 /** What a job's detail shows of its triggers and backfills: the newest requests and runs. */
 export interface ExtrasPage {
   requests: ExtraRequest[];
-  runs: ExtraRunRecord[];
+  runs: RunRecord[];
 }
 
 /** `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions and the final report. */

@@ -7,24 +7,31 @@
 import { ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores } from '../../../src/adapters/dynamodb';
+import { requestSeries, type RunLedger, type RunRecord } from '../../../src/lib/ledger';
+import type { ExtraRequest, JobStore, NewExtraRequest, RequestStore } from '../../../src/lib/store';
+import { beginRun, failRun, succeedRun } from '../../support/runs';
 import { extraRunKey, jobPk, REQUEST_SK_PREFIX } from '../../../src/adapters/table';
-import { RunAlreadyFinishedError, TransientError } from '../../../src/lib/errors';
-import { newRequestId, RequestNotActiveError, type ExtraKind, type ExtraRequest, type ExtraRunRecord } from '../../../src/lib/extra-runs';
+import { PermanentError, RunAlreadyFinishedError, TransientError } from '../../../src/lib/errors';
+import { newRequestId, RequestNotActiveError, type ExtraKind } from '../../../src/lib/extra-runs';
 import { parseJob, type Job } from '../../../src/lib/job';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 let db: LocalDynamo;
 let client: DynamoDBDocumentClient;
-let extras: DynamoDbExtraRunStore;
-let jobs: DynamoDbJobStore;
+let extras: RequestStore;
+let jobs: JobStore;
+let runs: RunLedger;
+
+/** The ledger over another client (one that fails on purpose). */
+function ledgerOver(over: DynamoDBDocumentClient): RunLedger {
+  return createDynamoStores(over, db.tableName).runs;
+}
 
 beforeAll(async () => {
   db = await startDynalite();
   client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
-  extras = new DynamoDbExtraRunStore(client, db.tableName);
-  jobs = new DynamoDbJobStore(client, db.tableName);
+  ({ requests: extras, jobs, runs } = createDynamoStores(client, db.tableName));
 });
 
 afterAll(async () => {
@@ -48,7 +55,7 @@ let requests = 0;
 /** Random part of a request id, fixed so a test can name it. */
 const hex = (n: number) => () => n.toString(16).padStart(6, '0');
 
-async function newRequest(jobId: string, kind: ExtraKind = 'backfill', now = at(0), overrides: Partial<Parameters<DynamoDbExtraRunStore['createRequest']>[0]> = {}): Promise<ExtraRequest> {
+async function newRequest(jobId: string, kind: ExtraKind = 'backfill', now = at(0), overrides: Partial<NewExtraRequest> = {}): Promise<ExtraRequest> {
   requests += 1;
   const requestId = newRequestId(kind, now, hex(requests));
   const backfill = kind === 'backfill' ? { runCount: 3, from: '2026-11-01T00:00:00.000Z', to: '2026-11-01T02:00:00.000Z', firstIteration: 0 } : { runCount: 1, beforeIteration: 4 };
@@ -57,38 +64,31 @@ async function newRequest(jobId: string, kind: ExtraKind = 'backfill', now = at(
   return request;
 }
 
-function begin(request: ExtraRequest, index: number, now = at(10 + index * 10), store: DynamoDbExtraRunStore = extras) {
-  return store.beginRun({
+const seriesOf = (request: ExtraRequest) => requestSeries(request.kind, request.requestId);
+const jobOf = (request: ExtraRequest) => parseJob({ id: request.jobId, startDateTime: '2026-11-01T00:00:00Z', frequency: { hours: 1 }, forever: true, action: { type: 'message', text: 'hello' } });
+const iterationOf = (request: ExtraRequest, index: number) => (request.kind === 'backfill' ? (request.firstIteration ?? 0) + index : (request.beforeIteration ?? 0));
+
+function begin(request: ExtraRequest, index: number, now = at(10 + index * 10), ledger: RunLedger = runs) {
+  return ledger.begin({
     jobId: request.jobId,
-    requestId: request.requestId,
-    kind: request.kind,
+    series: seriesOf(request),
     index,
-    ...(request.kind === 'backfill' ? { iteration: (request.firstIteration ?? 0) + index } : {}),
+    job: jobOf(request),
+    iteration: iterationOf(request, index),
     phase: 'action',
     plannedAt: `2026-11-01T0${index}:00:00Z`,
+    totalRuns: null,
     executionArn: `arn:aws:states:us-east-1:000000000000:execution:scheduler:${request.jobId}--${request.requestId}`,
     now,
   });
 }
 
-function succeed(request: ExtraRequest, index: number, result: Record<string, string | number> = { index }, store: DynamoDbExtraRunStore = extras) {
-  return store.finishRun({
-    jobId: request.jobId,
-    requestId: request.requestId,
-    index,
-    outcome: { state: 'SUCCEEDED', result, durationMs: 1234.4 },
-    now: at(15 + index * 10),
-  });
+function succeed(request: ExtraRequest, index: number, result: Record<string, string | number> = { index }, ledger: RunLedger = runs) {
+  return succeedRun(ledger, { job: jobOf(request), series: seriesOf(request), index, iteration: iterationOf(request, index), phase: 'action', result, durationMs: 1234.4, now: at(15 + index * 10) });
 }
 
 function fail(request: ExtraRequest, index: number, message = 'webhook answered 400') {
-  return extras.finishRun({
-    jobId: request.jobId,
-    requestId: request.requestId,
-    index,
-    outcome: { state: 'FAILED', error: { name: 'PermanentError', message } },
-    now: at(16 + index * 10),
-  });
+  return failRun(runs, { job: jobOf(request), series: seriesOf(request), index, iteration: iterationOf(request, index), phase: 'action', error: { name: 'PermanentError', message }, policy: 'continue', now: at(16 + index * 10) });
 }
 
 async function counts(request: ExtraRequest) {
@@ -173,10 +173,10 @@ describe('an Idempotency-Key', () => {
 
   test('a repeat after the first attempt died between the key and the request writes that request, under the first id', async () => {
     const jobId = uniqueId('keyed-crash');
-    const faulty = new DynamoDbExtraRunStore(
+    const faulty = createDynamoStores(
       failingOnce((command) => command instanceof PutCommand && String(command.input.Item?.sk).startsWith(REQUEST_SK_PREFIX)),
       db.tableName,
-    );
+    ).requests;
     const firstId = newRequestId('trigger', at(0), hex(1));
     const base = { jobId, kind: 'trigger' as const, runCount: 1, idempotencyKey: 'click-2' };
 
@@ -198,7 +198,7 @@ describe('finishing a run', () => {
 
     expect(begun).toEqual({ kind: 'run', attempts: 1 });
     expect(run).toMatchObject({ jobId: request.jobId, requestId: request.requestId, kind: 'backfill', index: 0, iteration: 0, state: 'SUCCEEDED', attempts: 1, durationMs: 1234, result: { delivered: 1 } });
-    expect(await extras.getRun(request.jobId, request.requestId, 0)).toEqual(run);
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 })).toEqual(run);
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
   });
 
@@ -212,7 +212,7 @@ describe('finishing a run', () => {
     const asFailure = fail(request, 0);
     await expect(asFailure).rejects.toBeInstanceOf(RunAlreadyFinishedError);
 
-    expect(await extras.getRun(request.jobId, request.requestId, 0)).toEqual(first);
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 })).toEqual(first);
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
   });
 
@@ -224,12 +224,12 @@ describe('finishing a run', () => {
       await begin(request, index);
       const outcomes = await Promise.allSettled([succeed(request, index, { by: 'success' }), fail(request, index, 'by failure')]);
 
-      const winners = outcomes.filter((o): o is PromiseFulfilledResult<ExtraRunRecord> => o.status === 'fulfilled');
+      const winners = outcomes.filter((o): o is PromiseFulfilledResult<RunRecord> => o.status === 'fulfilled');
       const losers = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(winners).toHaveLength(1);
       expect(losers).toHaveLength(1);
       expect(losers[0]?.reason).toBeInstanceOf(RunAlreadyFinishedError);
-      const stored = await extras.getRun(request.jobId, request.requestId, index);
+      const stored = await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: index });
       expect(stored).toEqual(winners[0]?.value);
       winnersByIndex.push(stored?.state ?? 'missing');
       expect(await counts(request)).toMatchObject({ cursor: index });
@@ -255,9 +255,9 @@ describe('finishing a run', () => {
   test('refuses to finish a run that was never begun, and writes no run item', async () => {
     const request = await newRequest(uniqueId('never-begun'));
 
-    await expect(succeed(request, 0)).rejects.toBeInstanceOf(RunAlreadyFinishedError);
+    await expect(succeed(request, 0)).rejects.toBeInstanceOf(PermanentError);
 
-    expect(await extras.getRun(request.jobId, request.requestId, 0)).toBeUndefined();
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 })).toBeUndefined();
     expect(await counts(request)).toEqual({ completedRuns: 0, failedRuns: 0, cursor: -1, state: 'RUNNING' });
   });
 });
@@ -270,8 +270,8 @@ describe('beginning a run again', () => {
 
     const again = await begin(request, 0, at(500));
 
-    expect(again).toEqual({ kind: 'already-finished', run: finished });
-    expect(await extras.getRun(request.jobId, request.requestId, 0)).toEqual(finished);
+    expect(again).toEqual({ kind: 'already-settled', run: finished });
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 })).toEqual(finished);
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
   });
 
@@ -280,12 +280,12 @@ describe('beginning a run again', () => {
     await begin(request, 0, at(10));
 
     const retry = await begin(request, 0, at(40));
-    const whileRunning = await extras.getRun(request.jobId, request.requestId, 0);
+    const whileRunning = await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 });
     await succeed(request, 0);
 
     expect(retry).toEqual({ kind: 'run', attempts: 2 });
     expect(whileRunning).toMatchObject({ state: 'STARTED', attempts: 2, startedAt: at(40).toISOString() });
-    expect(await extras.getRun(request.jobId, request.requestId, 0)).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 0 })).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
   });
 });
@@ -295,7 +295,7 @@ describe('a crash between the run write and the count', () => {
     const request = await newRequest(uniqueId('crash-count'));
     await begin(request, 0);
     const faulty = failingOnce(isRequestUpdate);
-    const crashing = new DynamoDbExtraRunStore(faulty, db.tableName);
+    const crashing = ledgerOver(faulty);
 
     const finishing = succeed(request, 0, { delivered: 1 }, crashing);
     await expect(finishing).rejects.toBeInstanceOf(TransientError);
@@ -308,9 +308,9 @@ describe('a crash between the run write and the count', () => {
 
     expect(faulty.fired).toBe(1);
     expect(afterCrash).toEqual({ completedRuns: 0, failedRuns: 0, cursor: -1, state: 'RUNNING' });
-    expect(redelivered).toEqual({ kind: 'already-finished', run: expect.objectContaining({ index: 0, state: 'SUCCEEDED', result: { delivered: 1 } }) });
+    expect(redelivered).toEqual({ kind: 'already-settled', run: expect.objectContaining({ index: 0, state: 'SUCCEEDED', result: { delivered: 1 } }) });
     expect(afterSettle).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
-    expect(redeliveredAgain.kind).toBe('already-finished');
+    expect(redeliveredAgain.kind).toBe('already-settled');
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
   });
 
@@ -345,8 +345,8 @@ describe('a crash between the run write and the count', () => {
     const second = await begin(request, 1, at(400));
 
     expect(before).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'RUNNING' });
-    expect(first).toEqual({ kind: 'already-finished', run: expect.objectContaining({ index: 1, state: 'FAILED', error: { name: 'PermanentError', message: 'written directly' } }) });
-    expect(second.kind).toBe('already-finished');
+    expect(first).toEqual({ kind: 'already-settled', run: expect.objectContaining({ index: 1, state: 'FAILED', error: { name: 'PermanentError', message: 'written directly' } }) });
+    expect(second.kind).toBe('already-settled');
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 1, cursor: 1, state: 'RUNNING' });
   });
 });
@@ -373,7 +373,7 @@ describe('ending a request', () => {
 
     await expect(next).rejects.toBeInstanceOf(RequestNotActiveError);
     await expect(next).rejects.toThrow(/CANCELLED/);
-    expect(await extras.getRun(request.jobId, request.requestId, 1)).toBeUndefined();
+    expect(await runs.get({ jobId: request.jobId, series: requestSeries('backfill', request.requestId), index: 1 })).toBeUndefined();
     expect(await counts(request)).toEqual({ completedRuns: 1, failedRuns: 0, cursor: 0, state: 'CANCELLED' });
   });
 
@@ -383,7 +383,7 @@ describe('ending a request', () => {
 
     await expect(begin(ghost, 0)).rejects.toBeInstanceOf(RequestNotActiveError);
 
-    expect(await extras.getRun(jobId, ghost.requestId, 0)).toBeUndefined();
+    expect(await runs.get({ jobId: jobId, series: requestSeries('backfill', ghost.requestId), index: 0 })).toBeUndefined();
     expect(await extras.getRequest(jobId, ghost.requestId)).toBeUndefined();
   });
 });
@@ -417,8 +417,8 @@ describe('listing', () => {
     await begin(backfill, 1, at(102));
     await succeed(backfill, 1);
 
-    const all = await extras.listRuns(jobId, 10);
-    const newestOnly = await extras.listRuns(jobId, 2);
+    const all = await runs.list(jobId, 'manual', { limit: 10 }).then((page) => page.items);
+    const newestOnly = await runs.list(jobId, 'manual', { limit: 2 }).then((page) => page.items);
 
     expect(all).toHaveLength(3);
     expect(all.map((r) => r.requestId)).toEqual([backfill.requestId, backfill.requestId, trigger.requestId]);
@@ -434,8 +434,8 @@ describe('listing', () => {
   test('keeps live and extra items apart: neither listing returns the other\'s, and the live job does not move', async () => {
     const job = actionJob(uniqueId('apart'));
     await jobs.createJob(job, { totalRuns: null, nextRunAt: '2026-11-24T11:00:00Z', now: at(0) });
-    await jobs.beginRun({ job, iteration: 0, phase: 'action', plannedAt: '2026-11-01T00:00:00Z', totalRuns: null, now: at(1) });
-    await jobs.finishRun({ jobId: job.id, iteration: 0, result: { live: true }, statusAfter: 'SCHEDULED', nextRunAt: '2026-11-01T01:00:00Z', now: at(2) });
+    await beginRun(runs, { job, iteration: 0, phase: 'action', plannedAt: '2026-11-01T00:00:00Z', totalRuns: null, now: at(1) });
+    await succeedRun(runs, { job, iteration: 0, phase: 'action', result: { live: true }, statusAfter: 'SCHEDULED', nextRunAt: '2026-11-01T01:00:00Z', now: at(2) });
     const liveBefore = await jobs.getJob(job.id);
     const request = await newRequest(job.id, 'backfill', at(10), { runCount: 2 });
     await begin(request, 0);
@@ -443,14 +443,14 @@ describe('listing', () => {
     await begin(request, 1);
     await fail(request, 1);
 
-    const liveRuns = await jobs.listRuns(job.id, { limit: 100 });
-    const extraRuns = await extras.listRuns(job.id, 100);
+    const liveRuns = await runs.list(job.id, 'live', { limit: 100 });
+    const extraRuns = await runs.list(job.id, 'manual', { limit: 100 }).then((page) => page.items);
 
     expect(liveRuns.items.map((r) => [r.iteration, r.state, r.result])).toEqual([[0, 'SUCCEEDED', { live: true }]]);
     expect(liveRuns.cursor).toBeUndefined();
     for (const run of liveRuns.items) {
       expect(run).not.toHaveProperty('requestId');
-      expect(run).not.toHaveProperty('kind');
+      expect(run.kind).toBe('live');
       expect(run).not.toHaveProperty('runCount');
     }
     expect(extraRuns.map((r) => [r.requestId, r.index, r.state]).sort()).toEqual([
@@ -466,7 +466,7 @@ describe('listing', () => {
   test('deleteJob removes the job\'s requests and extra runs with it', async () => {
     const job = actionJob(uniqueId('delete'));
     await jobs.createJob(job, { totalRuns: null, nextRunAt: '2026-11-24T11:00:00Z', now: at(0) });
-    await jobs.beginRun({ job, iteration: 0, phase: 'action', plannedAt: '2026-11-01T00:00:00Z', totalRuns: null, now: at(1) });
+    await beginRun(runs, { job, iteration: 0, phase: 'action', plannedAt: '2026-11-01T00:00:00Z', totalRuns: null, now: at(1) });
     const trigger = await newRequest(job.id, 'trigger', at(5));
     const backfill = await newRequest(job.id, 'backfill', at(10));
     await begin(trigger, 0);
@@ -482,9 +482,9 @@ describe('listing', () => {
     );
     expect(left.Items ?? []).toEqual([]);
     expect(await extras.listRequests(job.id, 10)).toEqual([]);
-    expect(await extras.listRuns(job.id, 10)).toEqual([]);
+    expect(await runs.list(job.id, 'manual', { limit: 10 }).then((page) => page.items)).toEqual([]);
     expect(await extras.getRequest(job.id, backfill.requestId)).toBeUndefined();
-    expect(await extras.getRun(job.id, trigger.requestId, 0)).toBeUndefined();
+    expect(await runs.get({ jobId: job.id, series: requestSeries('backfill', trigger.requestId), index: 0 })).toBeUndefined();
     expect(await extras.getRequest(survivor.jobId, survivor.requestId)).toEqual(survivor);
   });
 });

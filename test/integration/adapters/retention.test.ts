@@ -4,10 +4,10 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores } from '../../../src/adapters/dynamodb';
 import { jobKey, runKey } from '../../../src/adapters/table';
 import { parseJob, retentionExpiry } from '../../../src/lib/job';
-import { executeRun, finishJob } from '../../../src/lib/runner';
+import { attemptRun, finishSeries } from '../../../src/lib/attempt';
 import { nextRun } from '../../../src/lib/schedule';
 import type { StepRegistry } from '../../../src/lib/steps';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
@@ -26,7 +26,8 @@ const quietSteps = { action: async () => ({ result: { ok: true } }) } as unknown
 
 it('marks a finished job and its runs to expire retentionDays after the job’s end', async () => {
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
-  const store = new DynamoDbJobStore(client, db.tableName);
+  const stores = createDynamoStores(client, db.tableName);
+  const store = stores.jobs;
   const job = parseJob({
     id: 'kept-30-days',
     startDateTime: '2024-12-04T10:00:00Z',
@@ -36,11 +37,11 @@ it('marks a finished job and its runs to expire retentionDays after the job’s 
     action: { type: 'message', text: 'hi' },
   });
   const now = new Date('2024-12-04T11:00:05Z');
-  const deps = { store, steps: quietSteps, notifier: { publish: async () => ({ messageId: 'm' }) }, now: () => now };
+  const deps = { ...stores, steps: quietSteps, notifier: { publish: async () => ({ messageId: 'm' }) }, now: () => now };
   await store.createJob(job, { totalRuns: 2, nextRunAt: '2024-12-04T10:00:00Z', now });
 
-  for (const iteration of [0, 1]) await executeRun(deps, { job, schedule: nextRun(job, { iteration }), cursor: { iteration } });
-  await finishJob(deps, job);
+  for (const iteration of [0, 1]) await attemptRun(deps, { job, schedule: nextRun(job, { iteration }), cursor: { iteration } });
+  await finishSeries(deps, { job, cursor: { iteration: 2 } });
 
   const expected = retentionExpiry(job, now);
   const jobItem = (await client.send(new GetCommand({ TableName: db.tableName, Key: jobKey(job.id) }))).Item;

@@ -6,8 +6,8 @@
 import { createServer } from 'node:net';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
 import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
-import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores } from '../../../src/adapters/dynamodb';
+import { beginRun, failRun, succeedRun as settleSuccess } from '../../support/runs';
 import { createApi } from '../../../src/functions/api/app';
 import { JobSchema, type Job, type JobInput, type Phase } from '../../../src/lib/job';
 import type { JsonObject } from '../../../src/lib/json';
@@ -68,7 +68,7 @@ async function succeedRun(
   extra: { result?: JsonObject; finalReport?: JsonObject } = {},
 ): Promise<void> {
   const total = totalRuns(parsed);
-  await t.store.beginRun({
+  await beginRun(t.runs, {
     job: parsed,
     iteration,
     phase,
@@ -76,13 +76,15 @@ async function succeedRun(
     totalRuns: total,
     now: new Date(at.startMs),
   });
-  await t.store.finishRun({
-    jobId: parsed.id,
+  await settleSuccess(t.runs, {
+    job: parsed,
     iteration,
+    phase,
     result: extra.result ?? { ok: true },
     statusAfter: statusAfterRun(phase, iteration),
     nextRunAt: nextRun(parsed, { iteration: iteration + 1 }, total).runAt,
     ...(extra.finalReport ? { finalReport: extra.finalReport } : {}),
+    durationMs: at.durationMs,
     now: new Date(at.startMs + at.durationMs),
   });
 }
@@ -325,9 +327,9 @@ describe('GET /jobs/{id}', () => {
 
   it('shows a failed run of an action job with its error, the job going on', async () => {
     const parsed = await storeJob(job({ id: 'hook', endDateTime: undefined, config: undefined, action: { type: 'webhook', url: 'https://example.com/x' } }));
-    await t.store.beginRun({ job: parsed, iteration: 0, phase: 'action', plannedAt: '2024-12-05T10:00:00Z', totalRuns: null, now: new Date(T0 + DAY) });
-    await t.store.failRun({
-      jobId: 'hook',
+    await beginRun(t.runs, { job: parsed, iteration: 0, phase: 'action', plannedAt: '2024-12-05T10:00:00Z', totalRuns: null, now: new Date(T0 + DAY) });
+    await failRun(t.runs, {
+      job: parsed,
       iteration: 0,
       phase: 'action',
       plannedAt: '2024-12-05T10:00:00Z',
@@ -601,11 +603,11 @@ describe('GET /stats', () => {
     await t.call('POST', '/jobs', { body: hookBody });
     const hook = JobSchema.parse(hookBody);
     const plannedAt = '2024-12-05T10:00:00Z';
-    await t.store.beginRun({ job: hook, iteration: 0, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + DAY) });
+    await beginRun(t.runs, { job: hook, iteration: 0, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + DAY) });
     await succeedRun(hook, 0, 'action', { startMs: T0 + DAY + 5000, durationMs: 400 });
-    await t.store.beginRun({ job: hook, iteration: 1, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + 2 * DAY) });
-    await t.store.failRun({
-      jobId: 'hook',
+    await beginRun(t.runs, { job: hook, iteration: 1, phase: 'action', plannedAt, totalRuns: null, now: new Date(T0 + 2 * DAY) });
+    await failRun(t.runs, {
+      job: hook,
       iteration: 1,
       phase: 'action',
       plannedAt,
@@ -670,8 +672,9 @@ describe('GET /health', () => {
     const port = await closedPort();
     const client = createDocumentClient({ tableName: 'jobs', endpoint: `http://127.0.0.1:${port}` });
     const api = createApi({
-      store: new DynamoDbJobStore(client, 'jobs'),
-      extras: new DynamoDbExtraRunStore(client, 'jobs'),
+      store: createDynamoStores(client, 'jobs').jobs,
+      extras: createDynamoStores(client, 'jobs').requests,
+      runs: createDynamoStores(client, 'jobs').runs,
       executions: new RecordingExecutions(),
       runDurations: new DynamoDbRunDurations(client, 'jobs'),
       now: () => new Date(T0),

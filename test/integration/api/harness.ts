@@ -7,8 +7,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
 import { DynamoDbRunDurations } from '../../../src/adapters/dynamodb-stats';
-import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores } from '../../../src/adapters/dynamodb';
+import type { RunLedger } from '../../../src/lib/ledger';
+import type { JobStore, RequestStore } from '../../../src/lib/store';
 import { NetGuard, type Resolver } from '../../../src/adapters/guarded-http';
 import { createApi, type ApiHandler } from '../../../src/functions/api/app';
 import { executionArnFor, type ExecutionService } from '../../../src/lib/executions';
@@ -106,8 +107,9 @@ export function apiEvent(method: string, pathAndQuery: string, options: RequestO
 
 export interface ApiUnderTest {
   db: LocalDynamo;
-  store: DynamoDbJobStore;
-  extras: DynamoDbExtraRunStore;
+  store: JobStore;
+  extras: RequestStore;
+  runs: RunLedger;
   executions: RecordingExecutions;
   api: ApiHandler;
   /** The api's clock; tests move it. */
@@ -121,13 +123,13 @@ export interface ApiUnderTest {
 export async function startApi(options: { apiToken?: string; now?: Date } = {}): Promise<ApiUnderTest> {
   const db = await startDynalite();
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
-  const store = new DynamoDbJobStore(client, db.tableName);
-  const extras = new DynamoDbExtraRunStore(client, db.tableName);
+  const { jobs: store, requests: extras, runs } = createDynamoStores(client, db.tableName);
   const executions = new RecordingExecutions();
   const clock = { now: options.now ?? new Date(1733306400000) }; // 2024-12-04T10:00:00Z
   const api = createApi({
     store,
     extras,
+    runs,
     executions,
     runDurations: new DynamoDbRunDurations(client, db.tableName),
     now: () => clock.now,
@@ -138,6 +140,7 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
     db,
     store,
     extras,
+    runs,
     executions,
     api,
     clock,

@@ -4,13 +4,14 @@
  * run recorded a success is never turned into a failure afterwards.
  */
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
 import { NetGuard } from '../../../src/adapters/guarded-http';
 import { createNotifier } from '../../../src/adapters/notifier';
 import { createTaskHandler } from '../../../src/functions/task/handler';
 import { parseJob } from '../../../src/lib/job';
 import { parseAllowList } from '../../../src/lib/net-guard';
-import type { RunnerDeps } from '../../../src/lib/runner';
+import type { AttemptDeps } from '../../../src/lib/attempt';
+import { LIVE } from '../../../src/lib/ledger';
 import { createSteps } from '../../../src/steps/registry';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { entered, retried, runOnEngine, startHook, type HookServer } from './support';
@@ -18,12 +19,12 @@ import { entered, retried, runOnEngine, startHook, type HookServer } from './sup
 const guard = new NetGuard({ allowList: parseAllowList('127.0.0.1') });
 
 let db: LocalDynamo;
-let store: DynamoDbJobStore;
+let stores: Stores;
 let hook: HookServer | undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
 });
 
 afterAll(async () => {
@@ -35,8 +36,8 @@ afterEach(async () => {
   hook = undefined;
 });
 
-function task(extra: Partial<RunnerDeps> = {}) {
-  return createTaskHandler(() => ({ store, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), ...extra }));
+function task(extra: Partial<AttemptDeps> = {}) {
+  return createTaskHandler(() => ({ ...stores, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), ...extra }));
 }
 
 /** A one-off webhook job due tomorrow, and the event RunStep sends for its only run. */
@@ -60,7 +61,7 @@ describe('a run invoked twice', () => {
     expect(hook.requests[0]).toMatchObject({ method: 'POST', idempotencyKey: 'twice:0', body: JSON.stringify({ hello: 'world' }) });
     expect(first).toMatchObject({ iteration: 1, lastResult: { statusCode: 200 } });
     expect(second).toMatchObject({ iteration: 1, lastResult: (first as { lastResult: unknown }).lastResult });
-    expect(await store.getRun('twice', 0)).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
+    expect(await stores.runs.get({ jobId: 'twice', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
   });
 
   it('goes on from the recorded success when the Catch reports a failure of a run that had succeeded', async () => {
@@ -74,8 +75,8 @@ describe('a run invoked twice', () => {
 
     expect(next).toMatchObject({ iteration: 1, lastResult: (succeeded as { lastResult: unknown }).lastResult });
     expect(next).not.toHaveProperty('aborted', true);
-    expect(await store.getRun('late-failure', 0)).toMatchObject({ state: 'SUCCEEDED' });
-    expect(await store.getJob('late-failure')).toMatchObject({ progress: { completedRuns: 1, failedRuns: 0 } });
+    expect(await stores.runs.get({ jobId: 'late-failure', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED' });
+    expect(await stores.jobs.getJob('late-failure')).toMatchObject({ progress: { completedRuns: 1, failedRuns: 0 } });
     expect(hook.requests).toHaveLength(1);
   });
 });
@@ -95,7 +96,7 @@ describe('a job with retry: { maxAttempts: 2 } whose webhook always answers 503'
     expect(waits).toEqual([3_000]);
     expect(retried(events, 'RunStep')).toHaveLength(1);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
-    const run = await store.getRun('two-attempts', 0);
+    const run = await stores.runs.get({ jobId: 'two-attempts', series: LIVE, index: 0 });
     expect(run).toMatchObject({ state: 'FAILED', attempts: 2, error: { name: 'PermanentError' } });
     expect(run?.error?.message).toMatch(/^gave up after 2 attempts \(retry\.maxAttempts\): webhook POST http:\/\/127\.0\.0\.1:\d+\/hook answered 503/);
     expect(parseJob(job).retry).toEqual({ maxAttempts: 2, intervalSeconds: 3, backoffRate: 2 });

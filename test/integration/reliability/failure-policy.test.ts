@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
+import type { RunLedger, RunRef } from '../../../src/lib/ledger';
 import { createFailureSink } from '../../../src/adapters/failure-sink';
 import { NetGuard } from '../../../src/adapters/guarded-http';
 import { createNotifier } from '../../../src/adapters/notifier';
@@ -15,7 +16,6 @@ import { createTaskHandler } from '../../../src/functions/task/handler';
 import { TransientError } from '../../../src/lib/errors';
 import { parseAllowList } from '../../../src/lib/net-guard';
 import type { FailureSink } from '../../../src/lib/steps';
-import type { JobStore } from '../../../src/lib/store';
 import { createSteps } from '../../../src/steps/registry';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { entered, retried, runOnEngine, startHook, type HookServer } from './support';
@@ -24,13 +24,13 @@ const HOUR = 3_600_000;
 const guard = new NetGuard({ allowList: parseAllowList('127.0.0.1') });
 
 let db: LocalDynamo;
-let store: DynamoDbJobStore;
+let stores: Stores;
 let dir: string;
 let hook: HookServer | undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
   dir = await mkdtemp(path.join(tmpdir(), 'failure-policy-'));
 });
 
@@ -68,8 +68,8 @@ async function lines(file: string): Promise<Array<{ idempotencyKey: string; erro
   return text.trim().split('\n').map((line) => JSON.parse(line));
 }
 
-function taskOver(jobStore: JobStore, failures: FailureSink) {
-  return createTaskHandler(() => ({ store: jobStore, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), failures }));
+function taskOver(runs: RunLedger, failures: FailureSink) {
+  return createTaskHandler(() => ({ ...stores, runs, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), failures }));
 }
 
 describe('a run that always fails', () => {
@@ -78,16 +78,16 @@ describe('a run that always fails', () => {
     const failures = counting(createFailureSink({ fileDir: dir, guard }));
     const job = hourlyHook('abort-hook', hook.url, { onFailure: 'abort', failureDestination: { type: 'file', path: 'abort.ndjson' } });
 
-    const { events, result } = await runOnEngine({ job }, 'abort-hook', taskOver(store, failures));
+    const { events, result } = await runOnEngine({ job }, 'abort-hook', taskOver(stores.runs, failures));
 
     expect(hook.requests).toHaveLength(5);
     expect(retried(events, 'RunStep')).toHaveLength(4);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
     expect(result.ok).toBe(false);
-    const record = await store.getJob('abort-hook');
+    const record = await stores.jobs.getJob('abort-hook');
     expect(record).toMatchObject({ status: 'FAILED', progress: { completedRuns: 0, failedRuns: 1 } });
     expect(record?.reason).toBe(`webhook POST ${hook.url}/hook answered 500: {"error":"try later"}`);
-    const runs = (await store.listRuns('abort-hook', { limit: 10 })).items;
+    const runs = (await stores.runs.list('abort-hook', 'live', { limit: 10 })).items;
     expect(runs.map((r) => [r.iteration, r.state, r.attempts])).toEqual([[0, 'FAILED', 5]]);
     expect(runs[0]?.failureDeliveredAt).toEqual(expect.any(String));
     const delivered = await lines('abort.ndjson');
@@ -101,10 +101,10 @@ describe('a run that always fails', () => {
     const failures = counting(createFailureSink({ fileDir: dir, guard }));
     let faults = 0;
     // The fault comes after the first delivery: recording it fails once, so RecordFailure runs again.
-    const faulty: JobStore = Object.assign(Object.create(store) as DynamoDbJobStore, {
-      async markFailureDelivered(jobId: string, iteration: number, now: Date) {
+    const faulty: RunLedger = Object.assign(Object.create(stores.runs) as RunLedger, {
+      async markFailureDelivered(ref: RunRef, now: Date) {
         if (faults++ === 0) throw new TransientError('DynamoDB UpdateItem failed, try again (injected)');
-        return store.markFailureDelivered(jobId, iteration, now);
+        return stores.runs.markFailureDelivered(ref, now);
       },
     });
     const job = hourlyHook('continue-hook', hook.url, { onFailure: 'continue', failureDestination: { type: 'file', path: 'continue.ndjson' } });
@@ -114,14 +114,14 @@ describe('a run that always fails', () => {
     expect(result).toMatchObject({ ok: true, output: { jobId: 'continue-hook', status: 'COMPLETED' } });
     expect(entered(events, 'RecordFailure')).toHaveLength(2);
     expect(retried(events, 'RecordFailure')).toHaveLength(1);
-    const runs = (await store.listRuns('continue-hook', { limit: 10 })).items;
+    const runs = (await stores.runs.list('continue-hook', 'live', { limit: 10 })).items;
     expect(runs.map((r) => [r.iteration, r.state])).toEqual([
       [0, 'FAILED'],
       [1, 'SUCCEEDED'],
       [2, 'FAILED'],
       [3, 'SUCCEEDED'],
     ]);
-    expect(await store.getJob('continue-hook')).toMatchObject({ status: 'COMPLETED', progress: { completedRuns: 2, failedRuns: 2 } });
+    expect(await stores.jobs.getJob('continue-hook')).toMatchObject({ status: 'COMPLETED', progress: { completedRuns: 2, failedRuns: 2 } });
     // Asked three times (run 0 twice), written twice: the outbox drops a key it already holds.
     expect(failures.keys).toEqual(['continue-hook:0', 'continue-hook:0', 'continue-hook:2']);
     expect((await lines('continue.ndjson')).map((line) => line.idempotencyKey)).toEqual(['continue-hook:0', 'continue-hook:2']);

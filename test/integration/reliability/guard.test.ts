@@ -4,7 +4,8 @@
  * refused at call time by the task, without a connection and without retries.
  */
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
+import { LIVE } from '../../../src/lib/ledger';
 import { PUBLIC_ONLY } from '../../../src/adapters/guarded-http';
 import { createNotifier } from '../../../src/adapters/notifier';
 import { createTaskHandler } from '../../../src/functions/task/handler';
@@ -66,16 +67,16 @@ describe('POST /jobs behind the webhook guard', () => {
 
 describe('a console execution behind the webhook guard', () => {
   let db: LocalDynamo;
-  let store: DynamoDbJobStore;
+  let stores: Stores;
   beforeAll(async () => {
     db = await startDynalite();
-    store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+    stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
   });
   afterAll(async () => {
     await db.stop();
   });
 
-  const task = () => createTaskHandler(() => ({ store, steps: createSteps({ guard: PUBLIC_ONLY }), notifier: createNotifier({}), now: () => new Date() }));
+  const task = () => createTaskHandler(() => ({ ...stores, steps: createSteps({ guard: PUBLIC_ONLY }), notifier: createNotifier({}), now: () => new Date() }));
 
   it('records a webhook to the metadata address as a permanent failure, not retried', async () => {
     const job = { id: 'console-metadata', startDateTime: tomorrow(), action: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data/' } };
@@ -84,7 +85,7 @@ describe('a console execution behind the webhook guard', () => {
 
     expect(retried(events, 'RunStep')).toHaveLength(0);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
-    expect(await store.getRun('console-metadata', 0)).toMatchObject({
+    expect(await stores.runs.get({ jobId: 'console-metadata', series: LIVE, index: 0 })).toMatchObject({
       state: 'FAILED',
       attempts: 1,
       error: {
@@ -101,6 +102,6 @@ describe('a console execution behind the webhook guard', () => {
     const { result } = await runOnEngine(job, 'console-private-data', task());
 
     expect(result.ok).toBe(false);
-    expect(await store.getJob('console-private-data')).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('192.168.1.10 is a private address') });
+    expect(await stores.jobs.getJob('console-private-data')).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('192.168.1.10 is a private address') });
   });
 });

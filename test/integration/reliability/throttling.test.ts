@@ -4,7 +4,7 @@
  * Finish tries again. Nothing may be lost or counted twice.
  */
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
 import { createNotifier } from '../../../src/adapters/notifier';
 import { createTaskHandler } from '../../../src/functions/task/handler';
 import { parseJob } from '../../../src/lib/job';
@@ -12,6 +12,7 @@ import { nextRun, totalRuns } from '../../../src/lib/schedule';
 import { defaultSteps } from '../../../src/steps/registry';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { entered, retried, runOnEngine, throttleEveryNth } from './support';
+import { progressOf } from '../../../src/lib/progress';
 
 /**
  * Every 6th call. An attempt at a run makes 5 store calls (touch the job, begin the run, read run 0, finish
@@ -44,19 +45,19 @@ function weekFromTomorrow(id: string) {
 }
 
 /** A store that does not throttle, to prepare and to inspect. */
-function cleanStore(): DynamoDbJobStore {
-  return new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+function cleanStore(): Stores {
+  return createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
 }
 
 /** Write the job as POST /jobs does, then run it on the engine with a task whose store throttles every nth call. */
 async function runThrottled(id: string, n: number) {
   const job = parseJob(weekFromTomorrow(id));
   const total = totalRuns(job);
-  await cleanStore().createJob(job, { totalRuns: total, nextRunAt: nextRun(job, { iteration: 0 }, total).runAt, now: new Date() });
+  await cleanStore().jobs.createJob(job, { totalRuns: total, nextRunAt: nextRun(job, { iteration: 0 }, total).runAt, now: new Date() });
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
   const faults = throttleEveryNth(client, n);
-  const store = new DynamoDbJobStore(client, db.tableName);
-  const task = createTaskHandler(() => ({ store, steps: defaultSteps, notifier: createNotifier({}), now: () => new Date() }));
+  const stores = createDynamoStores(client, db.tableName);
+  const task = createTaskHandler(() => ({ ...stores, steps: defaultSteps, notifier: createNotifier({}), now: () => new Date() }));
   const { events, result } = await runOnEngine({ job }, id, task);
   return { faults, events, result };
 }
@@ -70,7 +71,7 @@ describe('a workflow whose DynamoDB throttles every 6th call', () => {
     expect(retried(events, 'RunStep').length + retried(events, 'Finish').length).toBeGreaterThanOrEqual(3);
     expect(entered(events, 'RecordFailure')).toHaveLength(0);
     expect(result).toMatchObject({ ok: true, output: { jobId: 'throttled-week', status: 'COMPLETED' } });
-    const runs = (await clean.listRuns('throttled-week', { limit: 50 })).items;
+    const runs = (await clean.runs.list('throttled-week', 'live', { limit: 50 })).items;
     expect(runs.map((r) => [r.iteration, r.phase, r.state])).toEqual([
       [0, 'collection', 'SUCCEEDED'],
       [1, 'processing', 'SUCCEEDED'],
@@ -80,8 +81,9 @@ describe('a workflow whose DynamoDB throttles every 6th call', () => {
       [5, 'processing', 'SUCCEEDED'],
       [6, 'report', 'SUCCEEDED'],
     ]);
-    const record = await clean.getJob('throttled-week');
-    expect(record).toMatchObject({ status: 'COMPLETED', cursor: 6, progress: { completedRuns: 7, failedRuns: 0, completedDays: 7 } });
+    const record = await clean.jobs.getJob('throttled-week');
+    expect(record).toMatchObject({ status: 'COMPLETED', cursor: 6, progress: { completedRuns: 7, failedRuns: 0 } });
+    expect(record && progressOf(record, true)).toMatchObject({ completedDays: 7, totalDays: 7, percentage: 100 });
     expect(record?.finalReport).toMatchObject({ summary: { totalDays: 7 } });
     process.stdout.write(
       `reliability: 7-run workflow, ThrottlingException on every ${N}th DynamoDB call: ${faults.calls} calls, ` +
@@ -100,8 +102,8 @@ describe('a workflow whose DynamoDB throttles every 5th call', () => {
     expect(result.ok).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', Error: 'TransientError' });
     const clean = cleanStore();
-    const runs = (await clean.listRuns('throttled-every-5th', { limit: 50 })).items;
+    const runs = (await clean.runs.list('throttled-every-5th', 'live', { limit: 50 })).items;
     expect(runs.map((r) => [r.iteration, r.state, r.attempts])).toEqual([[0, 'SUCCEEDED', 1]]);
-    expect(await clean.getJob('throttled-every-5th')).toMatchObject({ cursor: 0, status: 'DAY_1_COMPLETE', progress: { completedRuns: 1, failedRuns: 0 } });
+    expect(await clean.jobs.getJob('throttled-every-5th')).toMatchObject({ cursor: 0, status: 'DAY_1_COMPLETE', progress: { completedRuns: 1, failedRuns: 0 } });
   });
 });

@@ -6,11 +6,12 @@
  * run sees the previous backfilled run's result, and the live job's record never moves.
  */
 import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { DynamoDbExtraRunStore } from '../../../src/adapters/dynamodb-extra-store';
-import { DynamoDbJobStore } from '../../../src/adapters/dynamodb-store';
+import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
+import { requestSeries } from '../../../src/lib/ledger';
+import type { ExtraRequest, JobStore, RequestStore } from '../../../src/lib/store';
 import { createTaskHandler } from '../../../src/functions/task/handler';
 import { PermanentError, TransientError } from '../../../src/lib/errors';
-import { newRequestId, planBackfill, requestExecution, type ExtraRequest } from '../../../src/lib/extra-runs';
+import { newRequestId, planBackfill, requestExecution } from '../../../src/lib/extra-runs';
 import { parseJob, type Job } from '../../../src/lib/job';
 import type { JsonValue } from '../../../src/lib/json';
 import type { StepContext, StepHandler, StepRegistry, StepResult } from '../../../src/lib/steps';
@@ -20,14 +21,15 @@ import { entered, retried, runOnEngine } from '../../support/engine';
 const HOUR = 3_600_000;
 
 let db: LocalDynamo;
-let jobs: DynamoDbJobStore;
-let extras: DynamoDbExtraRunStore;
+let stores: Stores;
+let jobs: JobStore;
+let extras: RequestStore;
 
 beforeAll(async () => {
   db = await startDynalite();
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
-  jobs = new DynamoDbJobStore(client, db.tableName);
-  extras = new DynamoDbExtraRunStore(client, db.tableName);
+  stores = createDynamoStores(client, db.tableName);
+  ({ jobs, requests: extras } = stores);
 });
 
 afterAll(async () => {
@@ -77,16 +79,16 @@ function stepsWith(action: (context: StepContext) => Promise<StepResult>): { ste
 }
 
 function taskWith(steps: StepRegistry) {
-  return createTaskHandler(() => ({ store: jobs, extras, steps, notifier: { publish: async () => ({ messageId: 'unused' }) }, now: () => new Date() }));
+  return createTaskHandler(() => ({ ...stores, steps, notifier: { publish: async () => ({ messageId: 'unused' }) }, now: () => new Date() }));
 }
 
 /** The extra run records of a request, by index. */
 async function runsOf(request: ExtraRequest) {
-  return Promise.all([0, 1, 2].map((index) => extras.getRun(request.jobId, request.requestId, index)));
+  return Promise.all([0, 1, 2].map((index) => stores.runs.get({ jobId: request.jobId, series: requestSeries(request.kind, request.requestId), index })));
 }
 
 describe('a backfill on the state machine', () => {
-  it('runs 3 runs in order through RunExtra only, the ASL retrying a TransientError, and ends the request SUCCEEDED', async () => {
+  it('runs 3 runs in order through the same loop as live runs (no wait: they are due), the ASL retrying a TransientError, and ends the request SUCCEEDED', async () => {
     const job = await storedJob('bf-retry');
     const { request, name, input } = await backfill(job);
     let flaky = 0;
@@ -97,14 +99,13 @@ describe('a backfill on the state machine', () => {
 
     const { events, result } = await runOnEngine(input, name, taskWith(steps));
 
-    expect(result).toMatchObject({ ok: true, output: { extra: { requestId: request.requestId, index: 3, done: true } } });
-    expect(entered(events, 'RunExtra')).toHaveLength(3);
-    expect(retried(events, 'RunExtra')).toHaveLength(1);
-    expect(entered(events, 'RecordExtraFailure')).toHaveLength(0);
-    expect(entered(events, 'Calculate')).toHaveLength(0);
-    expect(entered(events, 'WaitUntil')).toHaveLength(0);
-    expect(entered(events, 'RunStep')).toHaveLength(0);
-    expect(entered(events, 'ExtraDone')).toHaveLength(1);
+    expect(result).toMatchObject({ ok: true, output: { jobId: job.id, requestId: request.requestId, status: 'SUCCEEDED' } });
+    expect(entered(events, 'RunStep')).toHaveLength(3);
+    expect(retried(events, 'RunStep')).toHaveLength(1);
+    expect(entered(events, 'RecordFailure')).toHaveLength(0);
+    // The calculator plans each run of the request, and says done after the last.
+    expect(entered(events, 'Calculate')).toHaveLength(4);
+    expect(entered(events, 'Finish')).toHaveLength(1);
     expect(calls.map((c) => [c.index, c.attempt, c.iteration])).toEqual([
       [0, 1, 2],
       [1, 1, 3],
@@ -121,7 +122,7 @@ describe('a backfill on the state machine', () => {
     expect(await extras.getRequest(job.id, request.requestId)).toMatchObject({ state: 'SUCCEEDED', completedRuns: 3, failedRuns: 0, cursor: 2, finishedAt: expect.any(String) });
   });
 
-  it('catches a PermanentError into RecordExtraFailure, records the run FAILED, and under onFailure continue runs the rest and ends the request FAILED', async () => {
+  it('catches a PermanentError into RecordFailure, records the run FAILED, and under onFailure continue runs the rest and ends the request FAILED', async () => {
     const job = await storedJob('bf-continue');
     expect(job.onFailure).toBeUndefined(); // an action job's default policy is continue
     const { request, name, input } = await backfill(job);
@@ -132,10 +133,10 @@ describe('a backfill on the state machine', () => {
 
     const { events, result } = await runOnEngine(input, name, taskWith(steps));
 
-    expect(result).toMatchObject({ ok: true, output: { extra: { index: 3, done: true } } });
-    expect(retried(events, 'RunExtra')).toHaveLength(0);
-    expect(entered(events, 'RunExtra')).toHaveLength(3);
-    expect(entered(events, 'RecordExtraFailure')).toHaveLength(1);
+    expect(result).toMatchObject({ ok: true, output: { requestId: request.requestId, status: 'FAILED' } });
+    expect(retried(events, 'RunStep')).toHaveLength(0);
+    expect(entered(events, 'RunStep')).toHaveLength(3);
+    expect(entered(events, 'RecordFailure')).toHaveLength(1);
     expect(calls.map((c) => [c.index, c.attempt])).toEqual([
       [0, 1],
       [1, 1],
@@ -161,15 +162,16 @@ describe('a backfill on the state machine', () => {
 
     const { events, result } = await runOnEngine(input, name, taskWith(steps));
 
-    expect(result).toMatchObject({ ok: true, output: { extra: { index: 2, done: true } } });
-    expect(entered(events, 'RunExtra')).toHaveLength(2);
-    expect(entered(events, 'RecordExtraFailure')).toHaveLength(1);
-    expect(entered(events, 'ExtraDone')).toHaveLength(1);
+    // As a live job under abort: the execution fails (JobFailed) with the request ended FAILED.
+    expect(result.ok).toBe(false);
+    expect(entered(events, 'RunStep')).toHaveLength(2);
+    expect(entered(events, 'RecordFailure')).toHaveLength(1);
+    expect(entered(events, 'JobFailed')).toHaveLength(1);
     expect(calls.map((c) => c.index)).toEqual([0, 1]);
     const runs = await runsOf(request);
     expect(runs.map((r) => r?.state)).toEqual(['SUCCEEDED', 'FAILED', undefined]);
     expect(runs[1]?.error).toEqual({ name: 'PermanentError', message: 'the receiver refused run 1: 400 bad payload' });
-    expect((await extras.listRuns(job.id, 10)).map((r) => r.index).sort()).toEqual([0, 1]);
+    expect((await stores.runs.list(job.id, 'manual', { limit: 10 })).items.map((r) => r.index).sort()).toEqual([0, 1]);
     const ended = await extras.getRequest(job.id, request.requestId);
     expect(ended).toMatchObject({ state: 'FAILED', completedRuns: 1, failedRuns: 1, cursor: 1 });
     expect(ended?.reason).toMatch(/abort/);
@@ -186,7 +188,7 @@ describe('a backfill on the state machine', () => {
 
     const { result } = await runOnEngine(input, name, taskWith(steps));
 
-    expect(result).toMatchObject({ ok: true, output: { extra: { done: true, lastResult: { iteration: 4, total: 9 } } } });
+    expect(result).toMatchObject({ ok: true, output: { status: 'SUCCEEDED' } });
     expect(calls.map((c) => c.extra)).toEqual([0, 1, 2].map((index) => ({ kind: 'backfill', requestId: request.requestId, index })));
     expect(calls.map((c) => c.lastResult)).toEqual([undefined, { iteration: 2, total: 2 }, { iteration: 3, total: 5 }]);
     expect((await runsOf(request)).map((r) => r?.result)).toEqual([
@@ -197,6 +199,6 @@ describe('a backfill on the state machine', () => {
     const liveAfter = await jobs.getJob(job.id);
     expect(liveAfter).toEqual(liveBefore);
     expect(liveAfter).toMatchObject({ status: 'SCHEDULED', cursor: -1, progress: { completedRuns: 0, failedRuns: 0 }, executionArns: [] });
-    expect((await jobs.listRuns(job.id, { limit: 10 })).items).toEqual([]);
+    expect((await stores.runs.list(job.id, 'live', { limit: 10 })).items).toEqual([]);
   });
 });

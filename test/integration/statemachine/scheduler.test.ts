@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { entered, runOnEngine } from '../../support/engine';
 import type { JobStore } from '../../../src/lib/store';
+import type { Stores } from '../../../src/adapters/dynamodb';
+import { LIVE } from '../../../src/lib/ledger';
+import { progressOf } from '../../../src/lib/progress';
 
 /**
  * Runs are dated from tomorrow: in the future, so the calculator (on the real clock) counts none as missed,
@@ -19,6 +22,7 @@ const at = (offsetMs: number) => new Date(BASE + offsetMs).toISOString();
 
 let db: LocalDynamo;
 let store: JobStore;
+let stores: Stores;
 let handlers: { calculator: (e: unknown) => Promise<unknown>; task: (e: unknown) => Promise<unknown> };
 
 beforeAll(async () => {
@@ -31,7 +35,8 @@ beforeAll(async () => {
   const calculator = await import('../../../src/functions/calculator/handler');
   const task = await import('../../../src/functions/task/handler');
   handlers = { calculator: calculator.handler, task: task.handler };
-  store = (await import('../../../src/adapters/store')).jobStore();
+  stores = (await import('../../../src/adapters/store')).dynamoStores();
+  store = stores.jobs;
 });
 
 afterAll(async () => {
@@ -67,8 +72,8 @@ describe('the scheduler state machine on the local engine', () => {
     expect(result).toMatchObject({ ok: true, output: { jobId: 'seven-days', status: 'COMPLETED' } });
     const job = await store.getJob('seven-days');
     expect(job?.status).toBe('COMPLETED');
-    expect(job?.progress).toMatchObject({ percentage: 100, completedRuns: 7 });
-    const runs = (await store.listRuns('seven-days', { limit: 50 })).items;
+    expect(job && progressOf(job, true)).toMatchObject({ percentage: 100, completedRuns: 7 });
+    const runs = (await stores.runs.list('seven-days', 'live', { limit: 50 })).items;
     expect(runs.map((r) => [r.iteration, r.phase, r.state])).toEqual([
       [0, 'collection', 'SUCCEEDED'],
       [1, 'processing', 'SUCCEEDED'],
@@ -113,7 +118,7 @@ describe('the scheduler state machine on the local engine', () => {
         expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
         expect(entered(events, 'RecordFailure')).toHaveLength(0);
         expect(result.ok).toBe(true);
-        const run = await store.getRun('flaky-hook', 0);
+        const run = await stores.runs.get({ jobId: 'flaky-hook', series: LIVE, index: 0 });
         expect(run).toMatchObject({ state: 'SUCCEEDED', attempts: 2, result: { statusCode: 200 } });
         expect(calls).toBe(2);
       },
@@ -135,7 +140,7 @@ describe('the scheduler state machine on the local engine', () => {
         const job0 = await store.getJob('missing-data');
         expect(job0?.status).toBe('FAILED');
         expect(job0?.reason).toMatch(/404/);
-        expect(await store.getRun('missing-data', 0)).toMatchObject({ state: 'FAILED', error: { name: 'PermanentError' } });
+        expect(await stores.runs.get({ jobId: 'missing-data', series: LIVE, index: 0 })).toMatchObject({ state: 'FAILED', error: { name: 'PermanentError' } });
       },
     );
   });
@@ -159,7 +164,7 @@ describe('the scheduler state machine on the local engine', () => {
         const { result } = await execute({ job }, 'hook-continues');
 
         expect(result.ok).toBe(true);
-        const runs = (await store.listRuns('hook-continues', { limit: 10 })).items;
+        const runs = (await stores.runs.list('hook-continues', 'live', { limit: 10 })).items;
         expect(runs.map((r) => r.state)).toEqual(['SUCCEEDED', 'FAILED', 'SUCCEEDED']);
         expect((await store.getJob('hook-continues'))?.progress).toMatchObject({ completedRuns: 2, failedRuns: 1 });
       },

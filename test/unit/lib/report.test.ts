@@ -4,6 +4,8 @@ import type { RunRecord } from '../../../src/lib/store';
 function run(iteration: number, phase: RunRecord['phase'], result: RunRecord['result'], state: RunRecord['state'] = 'SUCCEEDED'): RunRecord {
   return {
     jobId: 'weekly-1',
+    kind: 'live',
+    index: iteration,
     iteration,
     phase,
     plannedAt: `2024-12-0${4 + iteration}T10:00:00Z`,

@@ -65,7 +65,7 @@ describe('the loop counts behind the cost model', () => {
 
   it('add RecordFailure and AfterFailure for a failed run', () => {
     const extra = ['RecordFailure', 'AfterFailure'];
-    expect(asl.States.RunStep?.Catch?.[0]?.Next).toBe('RecordFailure');
+    expect(asl.States.RunStep?.Catch?.find((c) => (c as { ErrorEquals?: string[] }).ErrorEquals?.includes('States.ALL'))?.Next).toBe('RecordFailure');
     expect(asl.States.RecordFailure?.Next).toBe('AfterFailure');
     expect(asl.States.AfterFailure?.Default).toBe('Calculate');
 

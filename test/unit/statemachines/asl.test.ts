@@ -17,27 +17,17 @@ describe('the scheduler state machine', () => {
   });
 
   it('binds Calculate to the calculator and every other Task to the task function', () => {
-    expect(taskFunctions()).toEqual({ Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task', RunExtra: 'task', RecordExtraFailure: 'task' });
+    expect(taskFunctions()).toEqual({ Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task' });
   });
 
-  it('sends { job, extra } (a trigger or backfill) to its own loop, which never waits and never touches the live cursor', () => {
+  it('runs { job, extra } (a trigger or backfill) through the same loop as the live schedule, its cursor the request\'s', () => {
     const [first] = asl.States.Normalize?.Choices as Array<{ And: Array<{ Variable: string }>; Next: string }>;
-    expect(first?.Next).toBe('RunExtra');
+    expect(first?.Next).toBe('StartRequest');
     expect(first?.And.map((c) => c.Variable)).toEqual(['$.job', '$.extra']);
-    expect(asl.States.RunExtra).toMatchObject({ ResultPath: '$.extra', Next: 'MoreExtra', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordExtraFailure' }] });
-    expect(asl.States.RecordExtraFailure).toMatchObject({ ResultPath: '$.extra', Next: 'MoreExtra' });
-    expect(asl.States.MoreExtra).toMatchObject({ Default: 'RunExtra', Choices: [{ Variable: '$.extra.done', BooleanEquals: true, Next: 'ExtraDone' }] });
-    expect(asl.States.ExtraDone?.Type).toBe('Succeed');
-    // Reachable from RunExtra: no Wait (past or now), no Calculate (the calculator is for the live loop).
-    const seen = new Set<string>();
-    const visit = (name: string) => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      const state = asl.States[name] as State & { Next?: string; Default?: string; Choices?: Array<{ Next: string }>; Catch?: Array<{ Next: string }> };
-      for (const next of [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next), ...(state.Catch ?? []).map((c) => c.Next)]) if (next) visit(next);
-    };
-    visit('RunExtra');
-    expect([...seen].sort()).toEqual(['ExtraDone', 'MoreExtra', 'RecordExtraFailure', 'RunExtra']);
+    expect(asl.States.StartRequest).toMatchObject({ Type: 'Pass', Parameters: { 'job.$': '$.job', 'cursor.$': '$.extra' }, Next: 'Calculate' });
+    // One path for running a step and recording its failure: no state of its own for requests.
+    const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === 'Task').map(([name]) => name);
+    expect(tasks.sort()).toEqual(['Calculate', 'ContinueAsNew', 'Finish', 'RecordFailure', 'RunStep']);
   });
 
   it('loops Calculate → Due → WaitUntil → RunStep → Calculate, waiting on the calculator’s runAt', () => {
@@ -65,7 +55,11 @@ describe('the scheduler state machine', () => {
       expect(retrier.ErrorEquals).not.toContain(new PermanentError('x').name);
       expect(retrier.ErrorEquals).not.toContain('States.ALL');
     }
-    expect(catchers).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+    // A job stopped, paused or finished elsewhere ends the execution quietly; every other failure is recorded.
+    expect(catchers).toEqual([
+      { ErrorEquals: ['JobNotActiveError', 'RequestNotActiveError'], ResultPath: '$.stopped', Next: 'Stopped' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' },
+    ]);
   });
 
   it('uses only JitterStrategy values Step Functions accepts (asl-validator does not check them)', () => {

@@ -79,6 +79,8 @@ export function historyOf(runs: RunRecord[]): RunHistory {
 export function succeededRun(iteration: number, phase: RunRecord['phase'], result: RunRecord['result']): RunRecord {
   return {
     jobId: 'weekly-1',
+    kind: 'live',
+    index: iteration,
     iteration,
     phase,
     plannedAt: '2024-12-04T10:00:00Z',

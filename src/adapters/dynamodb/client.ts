@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { clientOptions, storeConfig, type StoreConfig } from '../common/config';
+import { clientOptions, storeConfig, type StoreConfig } from '../../common/config';
 
 /**
  * A document client for the configured table's endpoint.

@@ -1,0 +1,163 @@
+/**
+ * The run ledger: every run a job makes, live or manual, as the domain sees it.
+ *
+ * A run is `(jobId, series, index)`. The live schedule is one series (its index is the schedule's
+ * iteration); each trigger or backfill request is another (its index counts from 0 inside the request).
+ * Every series goes through the same exactly-once protocol (src/lib/attempt.ts): begin → replay if settled
+ * → step → settle → lost race. What differs between series is only the parent whose counters a settle
+ * moves — the job item for the live series, the request item for a manual one — and how the next cursor
+ * is built; both are parameters here, not second code paths.
+ *
+ * Invariant, for every parent: each index has at most one outcome (SUCCEEDED, FAILED, or SKIPPED with a
+ * reason and its planned time), a settled run is never begun again, and the parent's counters equal its
+ * settled items (its `cursor` says how far they are counted).
+ */
+import type { ExtraKind } from './extra-runs';
+import type { JsonValue } from './json';
+import type { Job, Phase, SkippedRuns } from './job';
+import type { JobStatus } from './status';
+
+/** Which sequence a run belongs to: the live schedule, or one trigger or backfill request. */
+export type Series = { kind: 'live' } | { kind: ExtraKind; requestId: string };
+
+export const LIVE: Series = { kind: 'live' };
+
+/** A manual series of a request. @example requestSeries('backfill', '20261124T101500123Z-backfill-3fa9c2') */
+export function requestSeries(kind: ExtraKind, requestId: string): Series {
+  return { kind, requestId };
+}
+
+export function isLive(series: Series): series is { kind: 'live' } {
+  return series.kind === 'live';
+}
+
+export type RunState = 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface RunRecord {
+  jobId: string;
+  /** `live`, `trigger` or `backfill`. */
+  kind: Series['kind'];
+  /** Set for a manual run: the request it belongs to. */
+  requestId?: string;
+  /** Position in its series: the iteration for a live run, 0.. inside a request for a manual one. */
+  index: number;
+  /** The schedule's iteration the run stands for (a backfilled run's planned run; a trigger's next live run). */
+  iteration: number;
+  phase: Phase;
+  /** When the schedule said it should run (ISO, UTC). */
+  plannedAt: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** Real elapsed milliseconds of the step (what Lambda bills), whatever the clock. */
+  durationMs?: number;
+  /** How many times a task invocation began this run (1 when it passed first time). */
+  attempts: number;
+  state: RunState;
+  result?: JsonValue;
+  error?: { name: string; message: string };
+  /** The job status this run left behind (DAY_3_COMPLETE, SCHEDULED, FAILED, …); live runs only. */
+  statusAfter?: JobStatus;
+  executionArn?: string;
+  /** When the failure was delivered to the job's failureDestination. */
+  failureDeliveredAt?: string;
+  /** A SKIPPED item stands for the runs from `index` to `skippedThrough`, and says why. */
+  skippedThrough?: number;
+  skipReason?: SkippedRuns['reason'];
+}
+
+export interface RunRef {
+  jobId: string;
+  series: Series;
+  index: number;
+}
+
+export interface BeginInput extends RunRef {
+  /** The job, so a job started from the Step Functions console gets its item at its first run. */
+  job: Job;
+  iteration: number;
+  phase: Phase;
+  plannedAt: string;
+  totalRuns: number | null;
+  executionArn?: string;
+  now: Date;
+}
+
+/** What begin found: a fresh or retried attempt to run, or a run that is already settled. */
+export type BeginOutcome = { kind: 'run'; attempts: number } | { kind: 'already-settled'; run: RunRecord };
+
+/**
+ * What a settled run does to its parent, kept on the run item too so whoever finds the run settled but
+ * not counted (a losing finisher, a re-delivered invocation after a crash between the two writes) can
+ * finish the count from the item alone.
+ */
+export interface ParentChange {
+  outcome: 'SUCCEEDED' | 'FAILED';
+  /** Live series: the job's status afterwards (undefined leaves it as it is). A request's is its own. */
+  status?: JobStatus;
+  /** Live series: the job's next run. */
+  nextRunAt?: string | null;
+  finalReport?: JsonValue;
+  /** Why the parent failed (abort policy). */
+  reason?: string;
+  /** Real elapsed milliseconds, added to the job's run-time total. */
+  durationMs?: number;
+}
+
+export type SettleOutcome =
+  | { state: 'SUCCEEDED'; result: JsonValue; durationMs: number; finalReport?: JsonValue }
+  | { state: 'FAILED'; error: { name: string; message: string }; policy: FailurePolicy };
+
+export type FailurePolicy = 'abort' | 'continue';
+
+export interface SettleInput extends RunRef {
+  outcome: SettleOutcome;
+  /** What the parent becomes (src/lib/attempt.ts builds it with `parentChange`). */
+  change: ParentChange;
+  /** Needed to record a failure of a run that was never begun (its begin was what kept failing). */
+  phase: Phase;
+  iteration: number;
+  plannedAt: string;
+  now: Date;
+  /** TTL (epoch seconds) for the run item, and for the parent when this settle ends it. */
+  expiresAt?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+/** Which runs a listing returns: the live series in index order, or the manual ones newest first. */
+export type SeriesFilter = 'live' | 'manual';
+
+export interface RunLedger {
+  /**
+   * Begin (or begin again after an attempt that died) a run. Admits a run never begun or left STARTED;
+   * a settled run comes back as `already-settled` (and is counted on its parent if a crash kept it from
+   * that). Throws JobNotActiveError when the parent no longer runs anything (a final or paused job, an
+   * ended request).
+   */
+  begin(input: BeginInput): Promise<BeginOutcome>;
+  /**
+   * Record a run's outcome and count it on its parent. Of two settlers exactly one wins; the other gets
+   * RunAlreadyFinishedError. A run settled on a parent that stopped meanwhile is still counted (counters
+   * equal items), but never moves a final or paused parent's status.
+   */
+  settle(input: SettleInput): Promise<RunRecord>;
+  get(ref: RunRef): Promise<RunRecord | undefined>;
+  /** A page of a job's runs: the live series oldest first, or the manual runs newest request first. */
+  list(jobId: string, series: SeriesFilter, query: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  /**
+   * Record runs the calculator passed over (catch-up, overlap) as SKIPPED, with their reason and planned
+   * time, and count them. An index that already has an item keeps it: only the gaps are written and counted.
+   */
+  recordSkipped(input: { job: Job; skipped: SkippedRuns; plan: (index: number) => { plannedAt: string; phase: Phase }; now: Date; expiresAt?: number }): Promise<void>;
+  /** Remember that a failed run was delivered to the failure destination. */
+  markFailureDelivered(ref: RunRef, now: Date): Promise<void>;
+}
+
+/** A run's key as a receiver deduplicates on: `<jobId>:<iteration>` live, `<jobId>:<requestId>:<index>` manual. */
+export function runKey(ref: RunRef): string {
+  return ref.series.kind === 'live' ? `${ref.jobId}:${ref.index}` : `${ref.jobId}:${ref.series.requestId}:${ref.index}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * Driving the run ledger by hand the way the task Lambda does (src/lib/attempt.ts), for tests that set up
+ * a job's history without running the state machine: begin, then settle as a success or a failure with the
+ * parent change the attempt would compute.
+ */
+import type { Job, Phase } from '../../src/lib/job';
+import type { JsonValue } from '../../src/lib/json';
+import { LIVE, type FailurePolicy, type RunLedger, type RunRecord, type Series } from '../../src/lib/ledger';
+import { statusAfterFailure, statusAfterRun } from '../../src/lib/status';
+
+export interface LiveRun {
+  job: Job;
+  iteration: number;
+  phase: Phase;
+  plannedAt?: string;
+  totalRuns?: number | null;
+  now: Date;
+  series?: Series;
+  index?: number;
+}
+
+const ref = (run: LiveRun) => ({ jobId: run.job.id, series: run.series ?? LIVE, index: run.index ?? run.iteration });
+
+export function beginRun(runs: RunLedger, run: LiveRun) {
+  return runs.begin({ ...ref(run), job: run.job, iteration: run.iteration, phase: run.phase, plannedAt: run.plannedAt ?? run.now.toISOString(), totalRuns: run.totalRuns ?? null, now: run.now });
+}
+
+export function succeedRun(
+  runs: RunLedger,
+  run: LiveRun & { result?: JsonValue; statusAfter?: string; nextRunAt?: string | null; finalReport?: JsonValue; durationMs?: number },
+): Promise<RunRecord> {
+  const live = (run.series ?? LIVE).kind === 'live';
+  const durationMs = run.durationMs ?? 0;
+  return runs.settle({
+    ...ref(run),
+    outcome: { state: 'SUCCEEDED', result: run.result ?? { ok: true }, durationMs, ...(run.finalReport === undefined ? {} : { finalReport: run.finalReport }) },
+    change: {
+      outcome: 'SUCCEEDED',
+      durationMs,
+      ...(live ? { status: run.statusAfter ?? statusAfterRun(run.phase, run.iteration), nextRunAt: run.nextRunAt ?? null } : {}),
+      ...(run.finalReport === undefined ? {} : { finalReport: run.finalReport }),
+    },
+    phase: run.phase,
+    iteration: run.iteration,
+    plannedAt: run.plannedAt ?? run.now.toISOString(),
+    now: run.now,
+  });
+}
+
+export function failRun(
+  runs: RunLedger,
+  run: LiveRun & { error?: { name: string; message: string }; policy: FailurePolicy; nextRunAt?: string | null },
+): Promise<RunRecord> {
+  const live = (run.series ?? LIVE).kind === 'live';
+  const error = run.error ?? { name: 'PermanentError', message: 'failed' };
+  const status = live ? statusAfterFailure(run.phase, run.policy) : run.policy === 'abort' ? 'FAILED' : undefined;
+  return runs.settle({
+    ...ref(run),
+    outcome: { state: 'FAILED', error, policy: run.policy },
+    change: {
+      outcome: 'FAILED',
+      ...(status === undefined ? {} : { status }),
+      ...(live ? { nextRunAt: run.policy === 'abort' ? null : (run.nextRunAt ?? null) } : {}),
+      ...(run.policy === 'abort' ? { reason: error.message } : {}),
+    },
+    phase: run.phase,
+    iteration: run.iteration,
+    plannedAt: run.plannedAt ?? run.now.toISOString(),
+    now: run.now,
+  });
+}
