@@ -1,10 +1,14 @@
 /**
- * The deployed stack: three functions, the state machine from src/statemachines/scheduler.asl.json, one
- * DynamoDB table, an SNS topic for notifications, a REST API, and IAM scoped to those resources.
+ * The deployed stack: three functions, each with a role of its own, the state machine from
+ * src/statemachines/scheduler.asl.json (logged to its own log group, traced), one DynamoDB table kept when
+ * the stack goes, an SNS topic for notifications, and a REST API behind an API key and a usage plan.
  * `sls package` builds it offline; `sls deploy` ships it.
+ *
+ * Deploy-time settings are serverless params (`--param="name=value"`, defaults in `params.default`):
+ * stateMachineLogLevel, apiRateLimit, apiBurstLimit, apiQuotaLimit, apiQuotaPeriod.
  */
 import type { AWS } from '@serverless/typescript';
-import { jobTableProperties } from './src/adapters/table';
+import { STATUS_INDEX, jobTableProperties } from './src/adapters/table';
 import { ROUTES } from './src/functions/api/routes';
 import { withResources } from './src/statemachines';
 
@@ -47,19 +51,126 @@ const localEnvironment = {
 };
 
 const tableArn = { 'Fn::GetAtt': ['JobsTable', 'Arn'] };
-const indexArn = { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', '*']] };
+const statusIndexArn = { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', STATUS_INDEX]] };
+
+type Statement = { Effect: 'Allow'; Action: string[]; Resource: unknown[] };
+type FunctionDefinition = NonNullable<AWS['functions']>[string];
+
+/**
+ * Every function with the statements of its own role, and nothing else: the role also gets writing to the
+ * function's own log group and X-Ray, which every function needs. Each list is what the function's code
+ * sends (the adapters' `…Command(` calls it reaches), not what the service could do. Adding a function is
+ * one entry here.
+ */
+const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: Statement[] }> = {
+  // Pure date math: no AWS call at all.
+  calculator: {
+    definition: { handler: 'src/functions/calculator/handler.handler', description: 'Computes the next run of a job' },
+    statements: [],
+  },
+  // src/lib/runner.ts + extra-runner.ts through the two stores (Get, Put, Update, Query on the table: no index,
+  // no Scan, no delete), the notifier (Publish to the topic) and the failure sink (a job's failureDestination).
+  task: {
+    definition: { handler: 'src/functions/task/handler.handler', description: 'Runs one run of a job and records it', timeout: 120 },
+    statements: [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: [tableArn] },
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'NotificationsTopic' }, failureDestinationArn('sns')] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failureDestinationArn('sqs')] },
+    ],
+  },
+  // src/functions/api/app.ts through the stores (listing by status queries status-index, listing all and
+  // GET /stats scan, DELETE removes with BatchWriteItem) and src/adapters/sfn.ts (start, stop, ping).
+  api: {
+    definition: {
+      handler: 'src/functions/api/handler.handler',
+      description: 'HTTP API: start, list, inspect and stop jobs',
+      events: ROUTES.map((route) => ({
+        http: { method: route.method.toLowerCase(), path: route.path, private: route.private, cors: true },
+      })),
+    },
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'],
+        Resource: [tableArn],
+      },
+      { Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [statusIndexArn] },
+      { Effect: 'Allow', Action: ['states:StartExecution', 'states:ListExecutions'], Resource: [stateMachineArn] },
+      { Effect: 'Allow', Action: ['states:StopExecution'], Resource: [executionsArn] },
+    ],
+  },
+};
+
+/** serverless's logical id prefix of a function (`calculator` → `Calculator`, as in CalculatorLogGroup). */
+function logicalName(functionName: string): string {
+  return (functionName[0] ?? '').toUpperCase() + functionName.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+}
+const roleId = (functionName: string) => `${logicalName(functionName)}LambdaRole`;
+
+/** The role of one function: its statements, its own log group (serverless creates it), X-Ray. */
+function functionRole(functionName: string, statements: Statement[]) {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+      },
+      Policies: [
+        {
+          PolicyName: `\${self:service}-\${sls:stage}-${functionName}`,
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              // The log group's Arn ends in `:*`, which covers its streams.
+              { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [{ 'Fn::GetAtt': [`${logicalName(functionName)}LogGroup`, 'Arn'] }] },
+              // X-Ray has no resource-level permissions: these two actions take `*` only.
+              { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
+              ...statements,
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
 
 /** @serverless/typescript does not know the serverless-step-functions section. */
 type Configuration = AWS & {
   stepFunctions: {
     validate?: boolean;
-    stateMachines: Record<string, { id?: string; name?: string; type?: 'STANDARD' | 'EXPRESS'; definition: Record<string, unknown> }>;
+    stateMachines: Record<
+      string,
+      {
+        id?: string;
+        name?: string;
+        type?: 'STANDARD' | 'EXPRESS';
+        definition: Record<string, unknown>;
+        loggingConfig?: { level: string; includeExecutionData?: boolean; destinations?: unknown[] };
+        tracingConfig?: { enabled: boolean };
+      }
+    >;
   };
 };
 
 const serverlessConfiguration: Configuration = {
   service: 'step-scheduler',
   frameworkVersion: '3',
+  // Deploy-time settings; override one with `--param="apiRateLimit=50"`.
+  params: {
+    default: {
+      /** Step Functions execution log level: ALL, ERROR, FATAL or OFF. */
+      stateMachineLogLevel: 'ERROR',
+      /** Steady requests per second over the API key (API Gateway usage plan throttle). */
+      apiRateLimit: 25,
+      /** Requests allowed at once above the steady rate. */
+      apiBurstLimit: 50,
+      /** Requests per quota period. */
+      apiQuotaLimit: 100000,
+      /** DAY, WEEK or MONTH. */
+      apiQuotaPeriod: 'DAY',
+    },
+  },
   plugins: ['serverless-esbuild', 'serverless-step-functions'],
   provider: {
     name: 'aws',
@@ -71,7 +182,15 @@ const serverlessConfiguration: Configuration = {
     memorySize: 256,
     timeout: 30,
     logRetentionInDays: 30,
-    apiGateway: { apiKeys: ['${self:service}-${sls:stage}-key'] },
+    // The API key is what protects the API on AWS; the usage plan throttles it (params, see params.default).
+    apiGateway: {
+      apiKeys: ['${self:service}-${sls:stage}-key'],
+      usagePlan: {
+        throttle: { rateLimit: '${param:apiRateLimit}' as unknown as number, burstLimit: '${param:apiBurstLimit}' as unknown as number },
+        quota: { limit: '${param:apiQuotaLimit}' as unknown as number, period: '${param:apiQuotaPeriod}' as 'DAY' },
+      },
+    },
+    tracing: { lambda: true },
     environment: invokingLocally
       ? localEnvironment
       : {
@@ -80,49 +199,13 @@ const serverlessConfiguration: Configuration = {
       STATE_MACHINE_ARN: stateMachineArn,
       POWERTOOLS_SERVICE_NAME: 'step-scheduler',
       NODE_OPTIONS: '--enable-source-maps',
-      API_TOKEN: '${env:API_TOKEN, ""}',
       // Exceptions to the webhook guard (host names and CIDRs); empty: public addresses only.
       WEBHOOK_ALLOW_HOSTS: '${env:WEBHOOK_ALLOW_HOSTS, ""}',
     },
-    iam: {
-      role: {
-        statements: [
-          {
-            Effect: 'Allow',
-            Action: [
-              'dynamodb:GetItem',
-              'dynamodb:PutItem',
-              'dynamodb:UpdateItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:Query',
-              'dynamodb:Scan',
-              'dynamodb:BatchWriteItem',
-            ],
-            Resource: [tableArn, indexArn],
-          },
-          { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'NotificationsTopic' }, failureDestinationArn('sns')] },
-          { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failureDestinationArn('sqs')] },
-          { Effect: 'Allow', Action: ['states:StartExecution', 'states:ListExecutions'], Resource: [stateMachineArn] },
-          {
-            Effect: 'Allow',
-            Action: ['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory'],
-            Resource: [executionsArn],
-          },
-        ],
-      },
-    },
   },
-  functions: {
-    calculator: { handler: 'src/functions/calculator/handler.handler', description: 'Computes the next run of a job' },
-    task: { handler: 'src/functions/task/handler.handler', description: 'Runs one run of a job and records it', timeout: 120 },
-    api: {
-      handler: 'src/functions/api/handler.handler',
-      description: 'HTTP API: start, list, inspect and stop jobs',
-      events: ROUTES.map((route) => ({
-        http: { method: route.method.toLowerCase(), path: route.path, private: route.private, cors: true },
-      })),
-    },
-  },
+  functions: Object.fromEntries(
+    Object.entries(FUNCTIONS).map(([name, { definition }]) => [name, { ...definition, role: roleId(name) }]),
+  ),
   stepFunctions: {
     validate: true,
     stateMachines: {
@@ -135,12 +218,33 @@ const serverlessConfiguration: Configuration = {
         definition: withResources((fn) => ({ 'Fn::GetAtt': [fn, 'Arn'] }), {
           'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${STATE_MACHINE_NAME}`,
         }),
+        // Execution data stays out of the log: a job may carry webhook headers.
+        loggingConfig: {
+          level: '${param:stateMachineLogLevel}',
+          includeExecutionData: false,
+          destinations: [{ 'Fn::GetAtt': ['SchedulerStateMachineLogGroup', 'Arn'] }],
+        },
+        tracingConfig: { enabled: true },
       },
     },
   },
   resources: {
     Resources: {
-      JobsTable: { Type: 'AWS::DynamoDB::Table', Properties: { ...jobTableProperties } },
+      // The jobs outlive the stack: a deleted stack or a replaced table leaves the table, and PITR keeps 35
+      // days to restore from. PITR is no CreateTable field, so it is set here, not in jobTableProperties.
+      JobsTable: {
+        Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: { ...jobTableProperties, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+      },
+      // /aws/vendedlogs/: the prefix AWS advises for Step Functions, whose log delivery otherwise grows the
+      // account's CloudWatch Logs resource policy with every log group.
+      SchedulerStateMachineLogGroup: {
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { LogGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`, RetentionInDays: 30 },
+      },
+      ...Object.fromEntries(Object.entries(FUNCTIONS).map(([name, { statements }]) => [roleId(name), functionRole(name, statements)])),
       NotificationsTopic: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'step-scheduler notifications' } },
     },
     Outputs: {

@@ -9,13 +9,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import validator from 'asl-validator';
+import { PSEUDO_PARAMETERS, unresolvedReferences } from './references';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
-type Template = { Resources: Record<string, Resource> };
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Template = { Resources: Record<string, Resource>; Parameters?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../../..');
 let outDir: string;
+let templateFile: string;
 let template: Template;
 let artifacts: string[];
 
@@ -23,10 +26,58 @@ function ofType(type: string): Array<[string, Resource]> {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
-function statements(): Array<{ Effect: string; Action: string | string[]; Resource: unknown }> {
-  return ofType('AWS::IAM::Role').flatMap(([, role]) =>
-    ((role.Properties.Policies as Array<{ PolicyDocument: { Statement: never[] } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement),
-  );
+function statements(): Statement[] {
+  return ofType('AWS::IAM::Role').flatMap(([id]) => roleStatements(id));
+}
+
+function roleStatements(roleId: string): Statement[] {
+  const role = template.Resources[roleId];
+  return ((role?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const actionsOf = (list: Statement[]) => list.flatMap((s) => ([] as string[]).concat(s.Action));
+
+/** The function's properties and the logical id of its role (`Role: { Fn::GetAtt: [id, Arn] }`). */
+function lambda(name: 'calculator' | 'task' | 'api'): { properties: Record<string, unknown>; roleId: string } {
+  const found = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `step-scheduler-dev-${name}`);
+  if (!found) throw new Error(`no function step-scheduler-dev-${name} in the template`);
+  const role = found[1].Properties.Role as { 'Fn::GetAtt': [string, string] };
+  return { properties: found[1].Properties, roleId: role['Fn::GetAtt'][0] };
+}
+
+/** The template with the Comment the ASL once had, to show the checks catch what would not deploy. */
+function withUnresolvedComment(): Template {
+  const copy = structuredClone(template);
+  const [[, machine] = ['', undefined as never]] = Object.entries(copy.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const sub = (machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+  sub[0] = sub[0].replace(/"Comment":\s*"/, '$&Resources are ${function} tokens. ');
+  return copy;
+}
+
+/**
+ * cfn-lint, AWS's CloudFormation linter: it checks every resource against the CloudFormation resource
+ * schemas it ships (property names, types, required properties, allowed values) and the references
+ * between them (E1019 is the rule the ASL's Comment once broke). It is a Python tool; this project's
+ * machine image carries it (`pip` 3.11, cfn-lint 1.51.0), and PyPI is not reachable to install it.
+ */
+async function cfnLint(files: string[]): Promise<Array<{ Filename: string; Rule: { Id: string }; Message: string }>> {
+  const candidates: Array<[string, string[]]> = [
+    ['cfn-lint', ['--format', 'json', ...files]],
+    ['python3', ['-m', 'cfnlint', '--format', 'json', ...files]],
+  ];
+  for (const [command, args] of candidates) {
+    try {
+      const { stdout } = await run(command, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+      return JSON.parse(stdout || '[]');
+    } catch (error) {
+      const failed = error as { code?: unknown; stdout?: string };
+      // Exit codes 2, 4, 8 (and their sums) mean "found something": the findings are on stdout.
+      if (typeof failed.code === 'number' && failed.stdout) return JSON.parse(failed.stdout);
+      if (failed.code === 'ENOENT' || typeof failed.code === 'number') continue;
+      throw error;
+    }
+  }
+  throw new Error('cfn-lint not found (neither `cfn-lint` nor `python3 -m cfnlint`): install it with `pip install cfn-lint`');
 }
 
 /**
@@ -57,7 +108,8 @@ beforeAll(async () => {
   // No credentials and no network: packaging must not need either.
   const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
   await run(path.join(root, 'node_modules/.bin/sls'), ['package', '--package', outDir], { cwd: root, env, timeout: 170_000 });
-  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  templateFile = path.join(outDir, 'cloudformation-template-update-stack.json');
+  template = JSON.parse(await readFile(templateFile, 'utf8')) as Template;
   artifacts = await readdir(outDir);
 }, 180_000);
 
@@ -80,16 +132,49 @@ describe('sls package', () => {
 
   it('defines the state machine from the ASL file with the Lambda ARNs substituted, and it validates', () => {
     const [[, machine] = ['', undefined as never]] = ofType('AWS::StepFunctions::StateMachine');
-    const body = machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] } | string;
-    const text = typeof body === 'string' ? body : body['Fn::Sub'][0];
-    // Fn::Sub placeholders stand for the ARNs; give them one so the definition can be parsed and validated.
-    const definition = JSON.parse(text.replace(/\$\{[^}]+\}/g, 'arn:aws:lambda:us-east-1:123456789012:function:f'));
+    const [text, variables] = (machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+    // Only what CloudFormation itself substitutes: the Sub's own variables and the pseudo parameters. Any
+    // other ${…} is left in place, where it breaks the test below (and the deploy).
+    const known = new Set([...Object.keys(variables), ...PSEUDO_PARAMETERS]);
+    const substituted = text.replace(/\$\{([^}!][^}]*)\}/g, (whole, name: string) => (known.has(name) ? 'arn:aws:lambda:us-east-1:123456789012:function:f' : whole));
+    const definition = JSON.parse(substituted);
 
     expect(Object.keys(definition.States)).toEqual(expect.arrayContaining(['Calculate', 'WaitUntil', 'RunStep', 'RecordFailure', 'Finish']));
     expect(validator(definition).isValid).toBe(true);
-    expect(text).not.toContain('${calculator}');
-    expect(text).not.toContain('${task}');
+    expect(substituted).not.toMatch(/\$\{(?!!)/);
   });
+
+  it('resolves every ${Name} of every Fn::Sub, every Ref, Fn::GetAtt and DependsOn to something in the template', () => {
+    expect(unresolvedReferences(template)).toEqual([]);
+  });
+
+  it('would name the ASL Comment\'s ${function} as unresolved, and skips ${!Literal}', () => {
+    const broken = withUnresolvedComment();
+    const problems = unresolvedReferences(broken);
+
+    expect(problems).toEqual([
+      'Resources.SchedulerStateMachine.Properties.DefinitionString: Fn::Sub ${function} names no resource, parameter, pseudo parameter or variable of the Sub',
+    ]);
+    expect(unresolvedReferences({ Resources: { A: { Properties: { X: { 'Fn::Sub': '${!Literal} ${AWS::Region} ${A.Arn}' } } } } })).toEqual([]);
+    expect(unresolvedReferences({ Resources: { A: { Properties: { X: { 'Fn::Sub': ['${v}${Missing.Arn}', { v: { Ref: 'Nope' } }] }, Y: { 'Fn::GetAtt': ['Gone', 'Arn'] } } } } })).toEqual([
+      'Resources.A.Properties.X: Fn::Sub ${Missing.Arn} names no resource, parameter, pseudo parameter or variable of the Sub',
+      'Resources.A.Properties.X.Fn::Sub[1].v: Ref Nope names no resource, parameter or pseudo parameter',
+      'Resources.A.Properties.Y: Fn::GetAtt ["Gone","Arn"] names no resource',
+    ]);
+  });
+
+  it('passes cfn-lint (resource schemas, references), which rejects the old Comment with E1019', async () => {
+    const brokenFile = path.join(outDir, 'broken-template.json');
+    await writeFile(brokenFile, JSON.stringify(withUnresolvedComment()));
+    // One run for both files: cfn-lint's start-up (loading its schemas) is most of its time.
+    const findings = await cfnLint([templateFile, brokenFile]);
+    const of = (file: string) => findings.filter((f) => path.resolve(f.Filename) === path.resolve(file));
+
+    // W3005: serverless and serverless-step-functions write DependsOn on a role the resource also GetAtt's;
+    // redundant, not wrong.
+    expect(of(templateFile).filter((f) => f.Rule.Id !== 'W3005').map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
+    expect(of(brokenFile).filter((f) => f.Rule.Id === 'E1019').map((f) => f.Message)).toEqual([expect.stringContaining("'function'")]);
+  }, 120_000);
 
   it('creates the jobs table with the status-index GSI and TTL', () => {
     const [[, table] = ['', undefined as never]] = ofType('AWS::DynamoDB::Table');
@@ -100,11 +185,137 @@ describe('sls package', () => {
     expect(table.Properties.TimeToLiveSpecification).toMatchObject({ Enabled: true });
   });
 
+  it('keeps the jobs table when the stack is deleted or the table replaced, with point-in-time recovery on', () => {
+    const table = template.Resources.JobsTable!;
+
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('logs the state machine at ERROR, without execution data, to a log group of its own, and traces it with X-Ray', () => {
+    const [[, machine] = ['', undefined as never]] = ofType('AWS::StepFunctions::StateMachine');
+    const logging = machine.Properties.LoggingConfiguration as {
+      Level: string;
+      IncludeExecutionData: boolean;
+      Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }>;
+    };
+    const groupId = logging.Destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    const group = template.Resources[groupId]!;
+    const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const actions = actionsOf(roleStatements(roleId));
+
+    expect(logging).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+    expect(logging.Destinations).toHaveLength(1);
+    expect(group.Type).toBe('AWS::Logs::LogGroup');
+    expect(group.Properties).toEqual({ LogGroupName: '/aws/vendedlogs/states/step-scheduler-dev-scheduler', RetentionInDays: 30 });
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    // What Step Functions needs to deliver logs and traces (these actions take no resource but *).
+    expect(actions).toEqual(expect.arrayContaining(['logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'xray:PutTraceSegments']));
+  });
+
+  it('traces every function with X-Ray (Active) and lets its role send the traces', () => {
+    for (const name of ['calculator', 'task', 'api'] as const) {
+      const { properties, roleId } = lambda(name);
+      expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(actionsOf(roleStatements(roleId))).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    }
+  });
+
+  it('gives each function a role of its own that writes to its own log group only', () => {
+    const roles = (['calculator', 'task', 'api'] as const).map((name) => [name, lambda(name).roleId] as const);
+
+    expect(new Set(roles.map(([, roleId]) => roleId)).size).toBe(3);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [name, roleId] of roles) {
+      expect(template.Resources[roleId]!.Type).toBe('AWS::IAM::Role');
+      const logs = roleStatements(roleId).filter((s) => actionsOf([s]).some((a) => a.startsWith('logs:')));
+      expect(actionsOf(logs).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const groups = logs.flatMap((s) => ([] as unknown[]).concat(s.Resource)) as Array<{ 'Fn::GetAtt': [string, string] }>;
+      expect(groups).toHaveLength(1);
+      const group = template.Resources[groups[0]!['Fn::GetAtt'][0]]!;
+      expect(group.Type).toBe('AWS::Logs::LogGroup');
+      expect(group.Properties.LogGroupName).toBe(`/aws/lambda/step-scheduler-dev-${name}`);
+    }
+  });
+
+  it('grants the calculator no DynamoDB, SNS, SQS or Step Functions right: logs and X-Ray only', () => {
+    const actions = actionsOf(roleStatements(lambda('calculator').roleId));
+
+    expect(actions.filter((a) => /^(dynamodb|sns|sqs|states|lambda|ssm):/.test(a))).toEqual([]);
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('grants the task and the api exactly the calls their code makes, each on named resources', () => {
+    const granted = (name: 'task' | 'api') =>
+      roleStatements(lambda(name).roleId)
+        .filter((s) => actionsOf([s]).some((a) => !/^(logs|xray):/.test(a)))
+        .flatMap((s) => actionsOf([s]).map((a) => `${a} ${JSON.stringify(s.Resource)}`));
+    const table = JSON.stringify([{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }]);
+    const statusIndex = JSON.stringify([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', 'status-index']] }]);
+    const states = (kind: string, name: string) =>
+      JSON.stringify([{ 'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, 'states', { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, kind, name]] }]);
+    const destinations = (service: string) => ({
+      'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'step-scheduler-dev-*']],
+    });
+
+    // task: src/lib/runner.ts and extra-runner.ts through the stores, the notifier and the failure sink.
+    expect(granted('task').sort()).toEqual(
+      [
+        `dynamodb:GetItem ${table}`,
+        `dynamodb:PutItem ${table}`,
+        `dynamodb:UpdateItem ${table}`,
+        `dynamodb:Query ${table}`,
+        `sns:Publish ${JSON.stringify([{ Ref: 'NotificationsTopic' }, destinations('sns')])}`,
+        `sqs:SendMessage ${JSON.stringify([destinations('sqs')])}`,
+      ].sort(),
+    );
+    // api: the stores (status-index for listing by status, Scan for listing all and /stats, BatchWriteItem
+    // for DELETE) and src/adapters/sfn.ts (StartExecution, StopExecution, ListExecutions as its ping).
+    expect(granted('api').sort()).toEqual(
+      [
+        `dynamodb:GetItem ${table}`,
+        `dynamodb:PutItem ${table}`,
+        `dynamodb:UpdateItem ${table}`,
+        `dynamodb:Query ${table}`,
+        `dynamodb:Scan ${table}`,
+        `dynamodb:BatchWriteItem ${table}`,
+        `dynamodb:Query ${statusIndex}`,
+        `states:StartExecution ${states('stateMachine', 'step-scheduler-dev-scheduler')}`,
+        `states:ListExecutions ${states('stateMachine', 'step-scheduler-dev-scheduler')}`,
+        `states:StopExecution ${states('execution', 'step-scheduler-dev-scheduler:*')}`,
+      ].sort(),
+    );
+  });
+
   it('exposes the API routes through API Gateway', () => {
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod);
 
     expect(methods).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE']));
     expect(ofType('AWS::ApiGateway::ApiKey')).toHaveLength(1);
+  });
+
+  it('throttles the API key with a usage plan: the params\' default rate, burst and quota', () => {
+    const [[planId, plan] = ['', undefined as never]] = ofType('AWS::ApiGateway::UsagePlan');
+    const [[, planKey] = ['', undefined as never]] = ofType('AWS::ApiGateway::UsagePlanKey');
+    const [[keyId] = ['']] = ofType('AWS::ApiGateway::ApiKey');
+
+    expect(plan.Properties.Throttle).toEqual({ RateLimit: 25, BurstLimit: 50 });
+    expect(plan.Properties.Quota).toEqual({ Limit: 100000, Period: 'DAY' });
+    expect(plan.Properties.ApiStages).toEqual([{ ApiId: { Ref: 'ApiGatewayRestApi' }, Stage: 'dev' }]);
+    expect(planKey.Properties).toMatchObject({ KeyId: { Ref: keyId }, UsagePlanId: { Ref: planId }, KeyType: 'API_KEY' });
+  });
+
+  it('puts no secret in any function\'s environment: no API_TOKEN, no variable named like a secret', () => {
+    const secretLike = /SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|(^|_)(API_?)?KEY($|_)/i;
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(Object.keys(variables)).not.toContain('API_TOKEN');
+      // A name that says where a secret is kept (…_PARAMETER, …_ARN) holds no secret itself.
+      const leaks = Object.keys(variables).filter((name) => secretLike.test(name) && !/_(PARAMETER|ARN)$/.test(name));
+      expect({ id, leaks }).toEqual({ id, leaks: [] });
+    }
   });
 
   it('embeds the dashboard in the api bundle, and its handler serves it', async () => {
