@@ -5,7 +5,8 @@
  * month ends do not drift (Jan 31 +1 month is Feb 29 in a leap year, +2 months is Mar 31) and a daily
  * 09:00 in Europe/Berlin stays 09:00 local across DST. Calendar units (days and up) are applied in the
  * job's time zone by date-fns; hours and minutes are absolute durations, as a clock on the wall would
- * not agree on them twice a year.
+ * not agree on them twice a year. A `rate(N days)` expression arrives here as N × 24 hours (EventBridge
+ * Scheduler: "days represents a 24-hour duration on the clock"); a cron is evaluated by src/lib/cron.ts.
  */
 import { createHash } from 'node:crypto';
 import { add, type Duration } from 'date-fns';
