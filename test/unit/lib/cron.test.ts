@@ -262,3 +262,16 @@ describe('counting without enumerating', () => {
     expect(countCronRuns(five, 'Europe/Berlin', start, Date.parse('2030-01-01T00:00:00Z'))).toBe(931_644 - 9 * 12);
   });
 });
+
+describe('a forever cron in a 30-minute DST zone', () => {
+  it('keeps running daily in Australia/Lord_Howe through both changes of 2024 and 2025, never done', () => {
+    const forever = job({ scheduleExpression: 'cron(0 2 * * ? *)', timeZone: 'Australia/Lord_Howe', startDateTime: '2024-01-01T00:00:00Z' });
+    const all = upcomingRuns(forever, 0, 800);
+
+    // 800 days from 2024-01-01 less the two spring-forward days whose 02:00 does not exist (2024-10-06, 2025-10-05).
+    expect(all).toHaveLength(800);
+    expect(all.every((s) => !s.done)).toBe(true);
+    expect(all.at(-1)!.runAt).toBe('2026-03-12T15:00:00Z');
+    expect(totalRuns(forever)).toBeNull();
+  });
+});
