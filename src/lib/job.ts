@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
+import { nthCronRun } from './cron';
 import { parseScheduleExpression } from './schedule-expression';
 
 /** Execution names allow 80 characters; the id is the execution name (and its ContinueAsNew prefix). */
@@ -24,7 +25,9 @@ const SINGULAR: Record<string, FrequencyUnit> = {
   minute: 'minutes',
 };
 
-const count = z.number().int('must be a whole number').nonnegative('must be 0 or more').max(1_000_000, 'must be at most 1000000');
+/** A frequency unit's largest value, also for the sum of its singular and plural forms. */
+const MAX_UNIT = 1_000_000;
+const count = z.number().int('must be a whole number').nonnegative('must be 0 or more').max(MAX_UNIT, `must be at most ${MAX_UNIT}`);
 
 const frequencyShape = Object.fromEntries(
   [...FREQUENCY_UNITS, ...Object.keys(SINGULAR)].map((unit) => [unit, count.optional()]),
@@ -44,6 +47,15 @@ export const FrequencySchema = z
       const plural = SINGULAR[unit] ?? (unit as FrequencyUnit);
       normal[plural] = (normal[plural] ?? 0) + value;
     }
+    // The parsed job is parsed again by every Lambda it reaches: a sum past the limit would pass here and
+    // fail there, after the job was accepted.
+    for (const [unit, value] of Object.entries(normal)) {
+      if (value > MAX_UNIT) {
+        const singular = Object.keys(SINGULAR).find((key) => SINGULAR[key] === unit);
+        ctx.addIssue({ code: 'custom', path: [unit], message: `${unit} and ${singular} add up to ${value}; together they must be at most ${MAX_UNIT}` });
+      }
+    }
+    if (Object.values(normal).some((value) => value > MAX_UNIT)) return z.NEVER;
     // An unknown unit was already reported; "no unit above zero" would only repeat it less clearly.
     const unknownUnit = ctx.issues.some((issue) => issue.code === 'unrecognized_keys');
     if (!unknownUnit && !Object.values(normal).some((v) => v > 0)) {
@@ -185,6 +197,18 @@ export const JobSchema = z
       const parsed = parseScheduleExpression(job.scheduleExpression);
       if ('field' in parsed) ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: parsed.message });
       if (job.frequency) ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: 'use either frequency or scheduleExpression, not both' });
+      // A cron with no occurrence in the job's span would be accepted and never run: refuse it now. This
+      // depends on the job alone (never on the clock), so a job accepted once parses again everywhere.
+      const start = Date.parse(job.startDateTime);
+      if (!('field' in parsed) && parsed.kind === 'cron' && Number.isFinite(start) && isValidTimeZone(job.timeZone)) {
+        const first = nthCronRun(parsed.spec, job.timeZone, start, 0);
+        const end = job.endDateTime === undefined ? Number.POSITIVE_INFINITY : Date.parse(job.endDateTime);
+        if (first === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: `has no run at or after startDateTime (its years end in ${parsed.spec.years.at(-1)})` });
+        } else if (first > end) {
+          ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: `has no run between startDateTime and endDateTime (its first is ${new Date(first).toISOString()})` });
+        }
+      }
     }
     const recurring = job.frequency !== undefined || job.scheduleExpression !== undefined;
     if (recurring && !job.endDateTime && job.maxRuns === undefined && job.action && !job.forever) {

@@ -5,13 +5,15 @@
  * month ends do not drift (Jan 31 +1 month is Feb 29 in a leap year, +2 months is Mar 31) and a daily
  * 09:00 in Europe/Berlin stays 09:00 local across DST. Calendar units (days and up) are applied in the
  * job's time zone by date-fns; hours and minutes are absolute durations, as a clock on the wall would
- * not agree on them twice a year.
+ * not agree on them twice a year. A `rate(N days)` expression arrives here as N × 24 hours (EventBridge
+ * Scheduler: "days represents a 24-hour duration on the clock"); a cron is evaluated by src/lib/cron.ts.
  */
 import { createHash } from 'node:crypto';
 import { add, type Duration } from 'date-fns';
 import { tz, tzOffset } from '@date-fns/tz';
 import type { Cursor, Frequency, Job, Phase, Schedule, SkippedRuns } from './job';
-import { cronOccurrences, parseScheduleExpression, type ParsedExpression } from './schedule-expression';
+import { countCronRuns, LAST_YEAR, nthCronRun } from './cron';
+import { parseScheduleExpression, type ParsedExpression } from './schedule-expression';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -98,16 +100,15 @@ export function recurrenceOf(job: Job): Recurrence | undefined {
   return parsed.kind === 'rate' ? { kind: 'frequency', frequency: parsed.frequency } : { kind: 'cron', cron: parsed };
 }
 
-/** Run n of a cron job: the n-th occurrence at or after the start, counted from the hint when there is one. */
+/**
+ * Run n of a cron job: the n-th occurrence at or after the start (the first occurrence is run 0, even when
+ * the start itself does not match), counted from the hint when there is one. Either way the cost is a walk
+ * over the months in between, not over the runs (src/lib/cron.ts).
+ */
 function cronRunTimeMs(job: Job, cron: Extract<ParsedExpression, { kind: 'cron' }>, n: number, hint?: RunHint): number {
   const from = hint && hint.iteration <= n ? hint : { iteration: 0, atMs: Date.parse(job.startDateTime) };
-  let index = from.iteration;
-  for (const at of cronOccurrences(cron, from.atMs, job.timeZone)) {
-    // The first occurrence at or after the start is run 0, even when the start itself does not match.
-    if (index === n) return at <= LAST_RUN_MS ? at : Number.POSITIVE_INFINITY;
-    index++;
-  }
-  return Number.POSITIVE_INFINITY;
+  const at = nthCronRun(cron.spec, job.timeZone, from.atMs, n - from.iteration);
+  return at !== undefined && at <= LAST_RUN_MS ? at : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -120,31 +121,26 @@ export function toWaitTimestamp(ms: number): string {
 }
 
 /**
- * How many runs the job has: runs with time <= endDateTime. 1 for a one-off job, null with no end.
- * Estimates from an average step length and corrects by stepping, so a minute job over ten years costs a
- * handful of date computations rather than five million.
+ * How many runs the job has: runs with time <= endDateTime, at most maxRuns. 1 for a one-off job, null
+ * with no end. Never found by stepping through the runs: a frequency's count is estimated from an average
+ * step length and corrected by a few date computations; a cron's is counted a month or a day at a time
+ * (matching days × |hours| × |minutes|, less the minutes a spring-forward gap removes), so
+ * `cron(0 0 ? * 2#5 *)` or a minute cron over 2026-2199 costs milliseconds.
  */
 export function totalRuns(job: Job): number | null {
   const recurrence = recurrenceOf(job);
   if (!recurrence) return 1;
-  const byEnd = job.endDateTime === undefined ? null : countUntil(job, recurrence, Date.parse(job.endDateTime), job.maxRuns);
+  if (recurrence.kind === 'cron') {
+    const end = job.endDateTime === undefined ? Number.POSITIVE_INFINITY : Date.parse(job.endDateTime);
+    // With no end and no maxRuns, a cron whose years reach the field's last (2199) has no total, as a
+    // frequency without end; one whose years stop earlier ends with them, and is counted.
+    if (end === Number.POSITIVE_INFINITY && job.maxRuns === undefined && recurrence.cron.spec.years.at(-1) === LAST_YEAR) return null;
+    const count = countCronRuns(recurrence.cron.spec, job.timeZone, Date.parse(job.startDateTime), Math.min(end, LAST_RUN_MS));
+    return job.maxRuns === undefined ? count : Math.min(count, job.maxRuns);
+  }
+  const byEnd = job.endDateTime === undefined ? null : firstAfter(job, recurrence.frequency, 0, Date.parse(job.endDateTime));
   if (byEnd === null) return job.maxRuns ?? null;
   return job.maxRuns === undefined ? byEnd : Math.min(byEnd, job.maxRuns);
-}
-
-/** Counting a cron's runs costs a step each; past this many the total is left unknown (null). */
-export const CRON_COUNT_LIMIT = 20_000;
-
-function countUntil(job: Job, recurrence: Recurrence, end: number, cap = Number.POSITIVE_INFINITY): number | null {
-  if (recurrence.kind === 'cron') {
-    let count = 0;
-    for (const at of cronOccurrences(recurrence.cron, Date.parse(job.startDateTime), job.timeZone)) {
-      if (at > end || count >= cap) return count;
-      if (++count > CRON_COUNT_LIMIT) return null;
-    }
-    return count;
-  }
-  return firstAfter(job, recurrence.frequency, 0, end);
 }
 
 /**
@@ -258,13 +254,9 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
 function firstAtOrAfter(job: Job, recurrence: Recurrence | undefined, cursor: CursorLike, t: number): number {
   if (!recurrence) return runTimeMs(job, 0) >= t ? 0 : 1;
   if (recurrence.kind === 'frequency') return firstAfter(job, recurrence.frequency, cursor.iteration, t - 1);
-  const hint = hintOf(cursor);
-  let k = hint ? hint.iteration : 0;
-  for (const at of cronOccurrences(recurrence.cron, hint ? hint.atMs : Date.parse(job.startDateTime), job.timeZone)) {
-    if (k >= cursor.iteration && at >= t) return k;
-    k++;
-  }
-  return Number.MAX_SAFE_INTEGER;
+  // Runs before t counted from the previous run (or the start), not stepped through.
+  const from = hintOf(cursor) ?? { iteration: 0, atMs: Date.parse(job.startDateTime) };
+  return Math.max(cursor.iteration, from.iteration + countCronRuns(recurrence.cron.spec, job.timeZone, from.atMs, t - 1));
 }
 
 /**

@@ -203,6 +203,11 @@ describe('JobSchema validation errors', () => {
     ['a fractional unit', job({ frequency: { hours: 1.5 } }), 'frequency.hours', /must be a whole number/],
     ['a unit given as a string', job({ frequency: { days: '1' } }), 'frequency.days', /expected number, received string/],
     ['a unit above one million', job({ frequency: { minutes: 1_000_001 } }), 'frequency.minutes', /must be at most 1000000/],
+    // Issue 15: each form passed alone, the sum did not, and every Lambda that parsed the job again refused it.
+    ['minutes and minute adding up past one million', job({ frequency: { minutes: 1_000_000, minute: 1_000_000 } }), 'frequency.minutes', /minutes and minute add up to 2000000; together they must be at most 1000000/],
+    ['a cron whose only year is before the start', { ...ACTION_JOB, frequency: undefined, scheduleExpression: 'cron(0 0 1 1 ? 1970)' }, 'scheduleExpression', /has no run at or after startDateTime \(its years end in 1970\)/],
+    ['a cron on Feb 29 of a year that has none, with maxRuns', { ...ACTION_JOB, frequency: undefined, forever: undefined, maxRuns: 3, scheduleExpression: 'cron(0 0 29 2 ? 2099)' }, 'scheduleExpression', /has no run at or after startDateTime/],
+    ['a cron whose first run comes after the end', job({ frequency: undefined, scheduleExpression: 'cron(0 0 1 1 ? *)' }), 'scheduleExpression', /has no run between startDateTime and endDateTime \(its first is 2025-01-01T00:00:00.000Z\)/],
     ['a singular unit that is negative', job({ frequency: { day: -1 } }), 'frequency.day', /must be 0 or more/],
     ['an all-zero frequency', job({ frequency: { days: 0, hours: 0 } }), 'frequency', /at least one unit must be above zero/],
     ['an empty frequency', job({ frequency: {} }), 'frequency', /at least one unit must be above zero/],
@@ -318,5 +323,19 @@ describe('toFieldIssues and parseOrThrow', () => {
     const cursor = parseOrThrow(CursorSchema, input);
 
     expect(cursor).toEqual({ iteration: 3, lastResult: { rows: 2 } });
+  });
+});
+
+describe('jobs that could never run (issue 15)', () => {
+  it('keeps a parsed frequency parseable again: the sum of a unit’s two forms stays within the unit’s limit', () => {
+    const parsed = parseJob({ ...ACTION_JOB, frequency: { minutes: 500_000, minute: 500_000 } });
+
+    expect(parsed.frequency).toEqual({ minutes: 1_000_000 });
+    expect(parseJob(parsed)).toEqual(parsed);
+  });
+
+  it('accepts a cron whose first run is the last minute before the end, and one with runs left in its last year', () => {
+    expect(() => parseJob({ ...WORKFLOW, frequency: undefined, scheduleExpression: 'cron(0 10 10 12 ? 2024)' })).not.toThrow();
+    expect(() => parseJob({ ...ACTION_JOB, frequency: undefined, scheduleExpression: 'cron(0 0 31 12 ? 2024)' })).not.toThrow();
   });
 });

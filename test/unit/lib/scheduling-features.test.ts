@@ -49,6 +49,18 @@ describe('schedule expressions', () => {
     expect(runs(yearly, 5)).toEqual(['2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z']);
   });
 
+  it('runs an hourly cron through the repeated autumn hour once (EventBridge: "your schedule runs only once")', () => {
+    const hourly = job({ scheduleExpression: 'cron(0 * * * ? *)', timeZone: 'Europe/Berlin', startDateTime: '2024-10-26T23:00:00Z' });
+
+    expect(runs(hourly, 4)).toEqual(['2024-10-26T23:00:00Z', '2024-10-27T00:00:00Z', '2024-10-27T02:00:00Z', '2024-10-27T03:00:00Z']);
+  });
+
+  it('reads rate(1 day) as 24 hours on the clock, not a calendar day in the zone ("days represents a 24-hour duration")', () => {
+    const daily = job({ scheduleExpression: 'rate(1 day)', timeZone: 'Europe/Berlin', startDateTime: '2024-03-30T08:00:00Z' });
+
+    expect(runs(daily, 3)).toEqual(['2024-03-30T08:00:00Z', '2024-03-31T08:00:00Z', '2024-04-01T08:00:00Z']);
+  });
+
   it('reads rate(5 minutes) as a frequency', () => {
     const rate = job({ scheduleExpression: 'rate(5 minutes)' });
 
@@ -63,7 +75,7 @@ describe('schedule expressions', () => {
     ['cron(0 9 * * MON *)', /exactly one of day-of-month and day-of-week must be \?/],
     ['cron(61 9 * * ? *)', /not a valid cron/],
     ['cron(0 9 ? * 8 *)', /outside 1-7/],
-    ['cron(0 9 * * ? 99)', /year "99"/],
+    ['cron(0 9 * * ? 99)', /year 99 is outside 1970-2199/],
     ['every day', /must be rate/],
   ])('refuses %s, saying why', (expression, message) => {
     const parsed = parseScheduleExpression(expression);
