@@ -142,6 +142,8 @@ export interface FinishExtraRunInput {
 
 /** The request was cancelled (the job was stopped or deleted) or already ended: its runs stop. */
 export class RequestNotActiveError extends PermanentError {
+  override readonly name: string = 'RequestNotActiveError';
+
   constructor(
     readonly jobId: string,
     readonly requestId: string,
