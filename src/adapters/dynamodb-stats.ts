@@ -1,11 +1,13 @@
 /**
  * The RunDurations port on DynamoDB: a paged Scan of run items (`sk` beginning with `RUN#`, see
  * src/adapters/table.ts) that reads only their `durationMs`. `GET /stats` calls it; nothing else does,
- * so the cost of a scan is paid only when someone asks for statistics.
+ * so the cost of a scan is paid only when someone asks for statistics. A throttled or failed Scan is a
+ * TransientError (aws-errors.ts), which the API answers with 503 like every other read.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { storeConfig } from '../common/config';
 import type { RunDurations } from '../lib/stats';
+import { dynamoDbUnreachable, toDomainError } from './aws-errors';
 import { documentClient } from './dynamodb/client';
 import { RUN_SK_PREFIX } from './table';
 
@@ -29,7 +31,19 @@ export class DynamoDbRunDurations implements RunDurations {
     const durations: number[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
+      const page = await this.scan(startKey);
+      for (const item of page.Items ?? []) {
+        const ms = item.durationMs;
+        if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) durations.push(ms);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && durations.length < this.maxItems);
+    return durations.slice(0, this.maxItems);
+  }
+
+  private async scan(startKey: Record<string, unknown> | undefined) {
+    try {
+      return await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: [
@@ -46,13 +60,9 @@ export class DynamoDbRunDurations implements RunDurations {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        const ms = item.durationMs;
-        if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) durations.push(ms);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && durations.length < this.maxItems);
-    return durations.slice(0, this.maxItems);
+    } catch (error) {
+      throw toDomainError(error, 'DynamoDB Scan of run durations', { refused: 'pass', unreachable: dynamoDbUnreachable });
+    }
   }
 }
 

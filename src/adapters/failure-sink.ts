@@ -20,6 +20,7 @@ import { optionalEnv } from '../common/config';
 import { PermanentError, TransientError } from '../lib/errors';
 import type { FailureDestination } from '../lib/job';
 import type { FailureReport, FailureSink } from '../lib/steps';
+import { toDomainError } from './aws-errors';
 import { guardedFetch, PUBLIC_ONLY, type NetGuard } from './guarded-http';
 import { snsSubject } from './notifier';
 
@@ -74,18 +75,9 @@ function messageBody(report: FailureReport): string {
   return JSON.stringify({ ...report, input: { omitted: 'the job input is larger than a message may be; see GET /jobs/{id}' } });
 }
 
-/** AWS errors that may pass on a later try: throttling, a 5xx, or no answer at all. */
-function isTransient(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  const status = e?.$metadata?.httpStatusCode;
-  if (e?.$retryable || /Throttl/i.test(e?.name ?? '')) return true;
-  return status === undefined || status === 429 || status >= 500;
-}
-
-function awsError(what: string, error: unknown): Error {
-  if (error instanceof TransientError || error instanceof PermanentError) return error;
-  const message = `${what} failed: ${(error as Error).name}: ${(error as Error).message}`;
-  return isTransient(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
+/** A failed SNS/SQS delivery in domain terms: a destination that refuses the report refuses it again. */
+function awsError(what: string, error: unknown): unknown {
+  return toDomainError(error, what, { refused: 'permanent' });
 }
 
 function keyAttribute(report: FailureReport): Record<string, MessageAttributeValue> {

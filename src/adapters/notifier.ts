@@ -10,6 +10,7 @@ import { now } from '../common/clock';
 import { optionalEnv } from '../common/config';
 import { logger } from '../common/logger';
 import { PermanentError, TransientError } from '../lib/errors';
+import { toDomainError } from './aws-errors';
 import type { Notification, Notifier } from '../lib/steps';
 
 /**
@@ -25,14 +26,6 @@ export function snsSubject(subject: string): string {
     .slice(0, 99)
     .trim();
   return clean === '' ? 'Notification' : clean;
-}
-
-/** AWS errors that may pass on a later try: throttling, a 5xx, or no answer at all. */
-function isTransient(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  const status = e?.$metadata?.httpStatusCode;
-  if (e?.$retryable || /Throttl/i.test(e?.name ?? '')) return true;
-  return status === undefined || status === 429 || status >= 500;
 }
 
 let snsClient: SNSClient | undefined;
@@ -61,9 +54,8 @@ function snsNotifier(topicArn: string): Notifier {
         if (!output.MessageId) throw new TransientError(`SNS publish to ${topicArn} returned no MessageId`);
         return { messageId: output.MessageId };
       } catch (error) {
-        if (error instanceof TransientError) throw error;
-        const message = `SNS publish to ${topicArn} (channel ${notification.channel}) failed: ${(error as Error).name}: ${(error as Error).message}`;
-        throw isTransient(error) ? new TransientError(message, { cause: error }) : new PermanentError(message, { cause: error });
+        // A topic that refuses the publish (gone, forbidden) refuses it again: permanent, recorded as the run's failure.
+        throw toDomainError(error, `SNS publish to ${topicArn} (channel ${notification.channel})`, { refused: 'permanent' });
       }
     },
   };

@@ -3,6 +3,10 @@
  * client talks to the regional endpoint; off AWS `SFN_ENDPOINT` points it at the local runtime's
  * loopback endpoint, which answers the few actions used here (StartExecution, StopExecution,
  * ListExecutions). Nothing else differs.
+ *
+ * Errors go through the one classifier (aws-errors.ts): throttling (ExecutionLimitExceeded included), a
+ * 5xx or no answer become TransientError, which the API answers with 503 and Retry-After; a request Step
+ * Functions refuses (InvalidExecutionInput, AccessDenied, …) passes through as the bug it is.
  */
 import {
   ExecutionAlreadyExists,
@@ -14,6 +18,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-sfn';
 import { clientOptions, optionalEnv, requireEnv } from '../common/config';
+import { toDomainError } from './aws-errors';
 import type { JsonValue } from '../lib/json';
 import { executionArnFor, type ExecutionService } from '../lib/executions';
 
@@ -58,7 +63,7 @@ export class StepFunctionsExecutions implements ExecutionService {
       // The name is the job id: an execution of that name is this job's (a retried start, or a restart
       // after a crash between the job write and the start), so starting it again is done already.
       if (error instanceof ExecutionAlreadyExists) return { executionArn: executionArnFor(this.stateMachineArn, name) };
-      throw error;
+      throw toDomainError(error, `Step Functions StartExecution ${name}`, { refused: 'pass' });
     }
   }
 
@@ -68,13 +73,17 @@ export class StepFunctionsExecutions implements ExecutionService {
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return;
       if (error instanceof ValidationException && ALREADY_ENDED.test(error.message)) return;
-      throw error;
+      throw toDomainError(error, `Step Functions StopExecution ${executionArn}`, { refused: 'pass' });
     }
   }
 
   async ping(): Promise<void> {
     // ListExecutions is what the deployed role allows on the state machine itself (see serverless.ts).
-    await this.client.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, maxResults: 1 }));
+    try {
+      await this.client.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, maxResults: 1 }));
+    } catch (error) {
+      throw toDomainError(error, 'Step Functions ListExecutions', { refused: 'pass' });
+    }
   }
 }
 

@@ -62,6 +62,8 @@ export function isRequestCursor(cursor: object): cursor is ExtraCursor {
 
 /** The request was cancelled (the job was stopped or deleted) or already ended: its runs stop. */
 export class RequestNotActiveError extends PermanentError {
+  override readonly name: string = 'RequestNotActiveError';
+
   constructor(
     readonly jobId: string,
     readonly requestId: string,

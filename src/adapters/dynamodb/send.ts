@@ -4,46 +4,21 @@
  * read back and decide on; anything else passes through as the bug it is.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SchedulerError, TransientError } from '../../lib/errors';
+import { classifyAwsError, dynamoDbUnreachable, toDomainError } from '../aws-errors';
 import type { Update } from './expressions';
 
-/** DynamoDB errors that say "try again later"; everything else is a bug or bad input and is passed on. */
-const TRANSIENT_ERROR_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-
+/** A failed condition: the caller reads the item back to tell which case it was. */
 export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+  return classifyAwsError(error) === 'condition';
 }
 
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = (error as { code?: unknown }).code;
-  return (
-    TRANSIENT_ERROR_NAMES.has(error.name) ||
-    (typeof status === 'number' && status >= 500) ||
-    (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code))
-  );
-}
-
-/** An AWS error in domain terms. Our own errors pass through untouched. */
+/**
+ * An AWS error in domain terms, by the one classifier every adapter uses (src/adapters/aws-errors.ts):
+ * throttling, 5xx and network failures are TransientError; a request DynamoDB refuses is our bug and
+ * passes through, not retried. Our own errors pass through untouched.
+ */
 export function translate(error: unknown, operation: string): unknown {
-  if (error instanceof SchedulerError) return error;
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  if ((error as { code?: unknown }).code === 'ECONNREFUSED') {
-    // Off AWS this means the local runtime is not running: say what to do, in one line.
-    return new TransientError(`DynamoDB ${operation} failed: nothing answers at the DynamoDB endpoint (${detail}); start the local runtime with \`npm start\` or set DYNAMODB_ENDPOINT`, { cause: error });
-  }
-  if (isTransient(error)) return new TransientError(`DynamoDB ${operation} failed, try again: ${detail}`, { cause: error });
-  if (isConditionFailure(error)) return new SchedulerError(`DynamoDB ${operation}: unexpected failed condition`, { cause: error });
-  return error;
+  return toDomainError(error, `DynamoDB ${operation}`, { refused: 'pass', unreachable: dynamoDbUnreachable });
 }
 
 /** Send, with AWS errors turned into domain errors. */

@@ -6,6 +6,8 @@ import { SchedulerError } from '../../lib/errors';
 
 /** No route has this path. */
 export class RouteNotFoundError extends SchedulerError {
+  override readonly name: string = 'RouteNotFoundError';
+
   constructor(readonly path: string) {
     super(`no route ${path}`);
   }
@@ -13,6 +15,8 @@ export class RouteNotFoundError extends SchedulerError {
 
 /** A route has this path, but not for this method. */
 export class MethodNotAllowedError extends SchedulerError {
+  override readonly name: string = 'MethodNotAllowedError';
+
   constructor(
     readonly method: string,
     readonly path: string,
@@ -23,10 +27,14 @@ export class MethodNotAllowedError extends SchedulerError {
 }
 
 /** The body is not JSON at all. */
-export class MalformedJsonError extends SchedulerError {}
+export class MalformedJsonError extends SchedulerError {
+  override readonly name: string = 'MalformedJsonError';
+}
 
 /** The body is larger than what a Step Functions execution input may hold. */
 export class PayloadTooLargeError extends SchedulerError {
+  override readonly name: string = 'PayloadTooLargeError';
+
   constructor(
     readonly bytes: number,
     readonly limit: number,
@@ -36,4 +44,6 @@ export class PayloadTooLargeError extends SchedulerError {
 }
 
 /** A bearer token is required and the request has none, or a wrong one. */
-export class UnauthorizedError extends SchedulerError {}
+export class UnauthorizedError extends SchedulerError {
+  override readonly name: string = 'UnauthorizedError';
+}

@@ -6,6 +6,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
 import { JobConflictError, JobNotActiveError, JobNotFoundError, JobStateError, TransientError, ValidationError } from '../../lib/errors';
+import { RequestNotActiveError } from '../../lib/extra-runs';
 import {
   MalformedJsonError,
   MethodNotAllowedError,
@@ -63,6 +64,8 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
   }
   if (error instanceof JobConflictError) return errorResponse(409, 'JOB_CONFLICT', error.message, 'id');
   if (error instanceof JobNotActiveError) return errorResponse(409, 'JOB_NOT_ACTIVE', error.message);
+  // A trigger or backfill request that was cancelled or already ended: nothing more runs for it.
+  if (error instanceof RequestNotActiveError) return errorResponse(409, 'REQUEST_NOT_ACTIVE', error.message);
   if (error instanceof JobStateError) return errorResponse(409, 'JOB_STATE', error.message, 'status');
   if (error instanceof PayloadTooLargeError) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
   if (error instanceof TransientError) {

@@ -14,6 +14,15 @@ import type { JsonObject } from '../../../src/lib/json';
 import { nextRun, totalRuns } from '../../../src/lib/schedule';
 import { statusAfterRun } from '../../../src/lib/status';
 import { apiEvent, RecordingExecutions, startApi, STATE_MACHINE_ARN, type ApiUnderTest } from './harness';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { NetGuard } from '../../../src/adapters/guarded-http';
+import { StepFunctionsExecutions } from '../../../src/adapters/sfn';
+import { executionArnFor, type ExecutionService } from '../../../src/lib/executions';
+import type { RunDurations } from '../../../src/lib/stats';
+import { testResolver } from './harness';
 
 const T0 = 1733306400000; // 2024-12-04T10:00:00Z
 const HOUR = 3_600_000;
@@ -207,19 +216,65 @@ describe('POST /jobs', () => {
     expect(reply.body.jobId).toBe('daily-report');
   });
 
-  it('answers 500 "internal error" without internals when Step Functions fails, and a retry then starts it', async () => {
-    t.executions.down = true;
+  it('answers 503 with Retry-After when Step Functions throttles StartExecution, and a retry then starts it', async () => {
+    // The real adapter on an SDK client whose StartExecution is throttled once, as Step Functions does it:
+    // its throttling is not in the SDK's model, so the SDK builds the service exception under the wire name.
+    const sfnClient = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const sfn = mockClient(sfnClient);
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }))
+      .resolves({ executionArn: executionArnFor(STATE_MACHINE_ARN, 'daily-report'), startDate: new Date(T0) });
+    const api = apiWith({ executions: new StepFunctionsExecutions(sfnClient, STATE_MACHINE_ARN) });
 
-    const failed = await t.call('POST', '/jobs', { body: job() });
-    t.executions.down = false;
-    const retried = await t.call('POST', '/jobs', { body: job() });
+    try {
+      const failed = await api(apiEvent('POST', '/jobs', { body: job() }));
+      const retried = await api(apiEvent('POST', '/jobs', { body: job() }));
 
-    expect(failed.status).toBe(500);
-    expect(failed.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
-    expect(retried.status).toBe(200);
-    expect(t.executions.started).toHaveLength(1);
+      expect(failed.statusCode).toBe(503);
+      expect(failed.headers).toMatchObject({ 'retry-after': '1', 'content-type': 'application/json; charset=utf-8' });
+      expect(JSON.parse(failed.body)).toEqual({ error: { code: 'UNAVAILABLE', message: 'temporarily unavailable; try again' } });
+      expect(retried.statusCode).toBe(200);
+      expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual(['daily-report', 'daily-report']);
+    } finally {
+      sfn.restore();
+    }
   });
 });
+
+describe('when AWS throttles a read', () => {
+  it('answers GET /stats with 503 and Retry-After when the Scan of run durations is throttled', async () => {
+    const statsClient = createDocumentClient({ tableName: t.db.tableName, endpoint: t.db.endpoint });
+    const dynamo = mockClient(statsClient);
+    dynamo.on(ScanCommand).rejects(new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: { httpStatusCode: 400 } }));
+    const api = apiWith({ runDurations: new DynamoDbRunDurations(statsClient, t.db.tableName) });
+
+    try {
+      const reply = await api(apiEvent('GET', '/stats'));
+
+      expect(reply.statusCode).toBe(503);
+      expect(reply.headers).toMatchObject({ 'retry-after': '1' });
+      expect(JSON.parse(reply.body)).toEqual({ error: { code: 'UNAVAILABLE', message: 'temporarily unavailable; try again' } });
+      expect(dynamo.commandCalls(ScanCommand)).toHaveLength(1);
+    } finally {
+      dynamo.restore();
+      statsClient.destroy();
+    }
+  });
+});
+
+/** The api of the harness (its store, extras and clock) with some ports replaced. */
+function apiWith(ports: { executions?: ExecutionService; runDurations?: RunDurations }) {
+  return createApi({
+    store: t.store,
+    extras: t.extras,
+    runs: t.runs,
+    executions: ports.executions ?? t.executions,
+    runDurations: ports.runDurations ?? new DynamoDbRunDurations(createDocumentClient({ tableName: t.db.tableName, endpoint: t.db.endpoint }), t.db.tableName),
+    now: () => t.clock.now,
+    urlGuard: new NetGuard({ resolve: testResolver }),
+  });
+}
 
 describe('GET /jobs', () => {
   it('pages through jobs with limit and cursor, none repeated, none missing', async () => {

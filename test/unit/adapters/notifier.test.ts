@@ -56,6 +56,17 @@ describe('SNS notifier', () => {
     await expect(notifier.publish({ channel: 'c', subject: 's', text: 't' })).rejects.toThrow(TransientError);
   });
 
+  it('throws TransientError when the connection drops, and lets a bug of ours through untouched', async () => {
+    const notifier = createNotifier({ NOTIFY_TOPIC_ARN: TOPIC });
+    const bug = new TypeError("Cannot read properties of undefined (reading 'MessageId')");
+
+    sns.on(PublishCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: { attempts: 3 } }));
+    await expect(notifier.publish({ channel: 'c', subject: 's', text: 't' })).rejects.toThrow(TransientError);
+
+    sns.on(PublishCommand).rejects(bug);
+    await expect(notifier.publish({ channel: 'c', subject: 's', text: 't' })).rejects.toBe(bug);
+  });
+
   it('throws PermanentError naming the topic when SNS refuses the request', async () => {
     sns.on(PublishCommand).rejects(snsError('NotFoundException', 404));
 

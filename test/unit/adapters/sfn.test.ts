@@ -1,21 +1,25 @@
 import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  ExecutionLimitExceeded,
   InvalidExecutionInput,
   ListExecutionsCommand,
   SFNClient,
+  SFNServiceException,
   StartExecutionCommand,
   StopExecutionCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSfnClient, sfnConfig, StepFunctionsExecutions } from '../../../src/adapters/sfn';
-import { ConfigurationError } from '../../../src/lib/errors';
+import { ConfigurationError, TransientError } from '../../../src/lib/errors';
 import { executionArnFor } from '../../../src/lib/executions';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:step-scheduler-dev-scheduler';
 const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:step-scheduler-dev-scheduler:daily';
 const meta = { $metadata: {} };
+/** Step Functions' throttling is not in its model: the SDK builds the service's base exception with the wire name. */
+const throttled = () => new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
 
 const sfn = mockClient(SFNClient);
 let executions: StepFunctionsExecutions;
@@ -51,10 +55,28 @@ describe('StepFunctionsExecutions.start', () => {
     expect(started).toEqual({ executionArn: EXECUTION_ARN });
   });
 
-  it('passes any other failure on', async () => {
+  it('passes a refused request on as it is (a bug, not retried)', async () => {
     sfn.on(StartExecutionCommand).rejects(new InvalidExecutionInput({ message: 'bad input', ...meta }));
 
     await expect(executions.start('daily', { job: {} })).rejects.toBeInstanceOf(InvalidExecutionInput);
+  });
+
+  it('throws TransientError naming the execution when Step Functions throttles, with the SDK error as cause', async () => {
+    const error = throttled();
+    sfn.on(StartExecutionCommand).rejects(error);
+
+    const act = executions.start('daily', { job: {} });
+
+    await expect(act).rejects.toThrow(TransientError);
+    await expect(act).rejects.toMatchObject({ message: 'Step Functions StartExecution daily failed, try again: ThrottlingException: Rate exceeded', cause: error });
+  });
+
+  it('throws TransientError when the open-execution quota is full or the service fails', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionLimitExceeded({ message: 'too many open executions', $metadata: { httpStatusCode: 400 } }));
+    await expect(executions.start('daily', { job: {} })).rejects.toThrow(TransientError);
+
+    sfn.on(StartExecutionCommand).rejects(new SFNServiceException({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'oops' }));
+    await expect(executions.start('daily', { job: {} })).rejects.toThrow(TransientError);
   });
 });
 
@@ -88,6 +110,12 @@ describe('StepFunctionsExecutions.stop', () => {
 
     await expect(executions.stop(EXECUTION_ARN, 'x')).rejects.toBeInstanceOf(ValidationException);
   });
+
+  it('throws TransientError when Step Functions throttles the stop', async () => {
+    sfn.on(StopExecutionCommand).rejects(throttled());
+
+    await expect(executions.stop(EXECUTION_ARN, 'x')).rejects.toThrow(TransientError);
+  });
 });
 
 describe('StepFunctionsExecutions.ping', () => {
@@ -99,10 +127,13 @@ describe('StepFunctionsExecutions.ping', () => {
     expect(sfn.commandCalls(ListExecutionsCommand)[0]?.args[0].input).toEqual({ stateMachineArn: STATE_MACHINE_ARN, maxResults: 1 });
   });
 
-  it('rejects when the service does not answer', async () => {
-    sfn.on(ListExecutionsCommand).rejects(new Error('connect ECONNREFUSED 127.0.0.1:1'));
+  it('throws TransientError when the service does not answer', async () => {
+    sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } }));
 
-    await expect(executions.ping()).rejects.toThrow('ECONNREFUSED');
+    const act = executions.ping();
+
+    await expect(act).rejects.toThrow(TransientError);
+    await expect(act).rejects.toThrow('ECONNREFUSED');
   });
 });
 

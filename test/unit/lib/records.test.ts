@@ -125,7 +125,6 @@ describe('generateSampleRecords', () => {
   it('plants about half a percent of invalid records, of each kind of defect', () => {
     const reasons = records.map((record) => validateRecord(record, 'monthly')).filter((r) => r !== undefined);
 
-    expect(records).toHaveLength(7543);
     expect(reasons.length / records.length).toBeGreaterThan(0.002);
     expect(reasons.length / records.length).toBeLessThan(0.01);
     expect(new Set(reasons)).toEqual(
