@@ -25,6 +25,7 @@ import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
 import { matchRoute, type RouteKey } from './router';
+import { taskRoutes, type JobRouteKey } from './tasks';
 import { extraRequestView, jobDetailView, jobSummaryView, upcomingView } from './views';
 
 /** The largest body accepted: the Step Functions execution input limit, 256 KB. */
@@ -313,7 +314,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     return json(outcome === 'created' ? 202 : 200, { jobId: record.jobId, ...extraRequestView(request), executionArn });
   }
 
-  return {
+  const table: Record<JobRouteKey, RouteHandler> = {
     'GET /': async ({ event }) => dashboardFile(deps.dashboard, 'index.html', event.path ?? '/'),
     'GET /app.js': async ({ event }) => dashboardFile(deps.dashboard, 'app.js', event.path ?? '/app.js'),
     'GET /app.css': async ({ event }) => dashboardFile(deps.dashboard, 'app.css', event.path ?? '/app.css'),
@@ -471,6 +472,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       return json(200, buildStats({ jobs, durations, now: deps.now() }));
     },
   };
+  return { ...table, ...taskRoutes(table) };
 }
 
 /**

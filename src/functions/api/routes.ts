@@ -30,4 +30,11 @@ export const ROUTES = [
   { method: 'POST', path: '/jobs/{id}/trigger', private: true },
   { method: 'POST', path: '/jobs/{id}/backfill', private: true },
   { method: 'GET', path: '/stats', private: true },
+  // Seed 000's and seed 001's own routes (tasks.ts): the /jobs handlers answering in the seeds' shapes. API
+  // Gateway wants one parameter name per path position, so `{id}` here too (the seeds write {taskId}, {task_id}).
+  { method: 'POST', path: '/tasks', private: true },
+  { method: 'GET', path: '/tasks', private: true },
+  { method: 'DELETE', path: '/tasks', private: true },
+  { method: 'GET', path: '/tasks/{id}', private: true },
+  { method: 'DELETE', path: '/tasks/{id}', private: true },
 ] as const satisfies readonly RouteSpec[];

@@ -193,7 +193,8 @@ const cases: Case[] = [
   // routes and methods
   get('an unknown route', '/nope', 404, 'ROUTE_NOT_FOUND'),
   get('a path too deep', '/jobs/a/upcoming/b', 404, 'ROUTE_NOT_FOUND'),
-  get('seed 000’s /tasks path', '/tasks', 404, 'ROUTE_NOT_FOUND'),
+  // The seeds' /tasks routes exist (tasks.ts) and answer a wrong method as /jobs does.
+  { ...get('PUT on the seeds’ /tasks', '/tasks', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, POST' },
   { ...get('PUT on /jobs', '/jobs', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, POST' },
   { ...post('POST on a job', valid, undefined, { status: 405, code: 'METHOD_NOT_ALLOWED' }), path: '/jobs/daily-report', allow: 'DELETE, GET' },
   { ...get('PATCH on /health', '/health', 405, 'METHOD_NOT_ALLOWED'), method: 'PATCH', allow: 'GET' },
