@@ -8,6 +8,7 @@ import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientEr
 import type { ExtraRunStore } from './extra-runs';
 import type { JsonValue } from './json';
 import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
+import { policiesOf } from './policies';
 import { nextRun } from './schedule';
 import { statusAfterRun } from './status';
 import type { JobRecord, JobStore, RunRecord } from './store';
@@ -84,7 +85,7 @@ export function pastRetryLimit(job: Job, attempts: number, error: unknown): unkn
 
 /** Continue after a failed run for recurring action jobs; a workflow's later runs need the earlier ones. */
 export function failurePolicy(job: Job): 'abort' | 'continue' {
-  return job.onFailure ?? (job.action ? 'continue' : 'abort');
+  return policiesOf(job).onFailure;
 }
 
 /** The job's live runs before `before`, for steps that build on earlier runs. */
