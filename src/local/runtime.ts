@@ -23,10 +23,9 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
-import { resumeFrom } from '../lib/continue-as-new';
-import { isFinalStatus, PAUSED } from '../lib/status';
-import type { JobRecord, JobStore } from '../lib/store';
-import { requestExecution, type ExtraRunStore } from '../lib/extra-runs';
+import { JobService } from '../lib/job-service';
+import type { JobStore } from '../lib/store';
+import type { ExtraRunStore } from '../lib/extra-runs';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
 import { NetGuard } from '../adapters/guarded-http';
@@ -84,52 +83,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function allJobs(store: JobStore): Promise<JobRecord[]> {
-  const jobs: JobRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listJobs({ limit: 100, cursor });
-    jobs.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return jobs;
-}
-
-/**
- * Start every unfinished job again from the cursor stored in DynamoDB: the input shape ContinueAsNew
- * uses, so a run that finished is never run again and one cut off mid-way is attempted again.
- */
-async function resume(store: JobStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
-  const resumed: string[] = [];
-  // A paused job stays paused across a restart: POST /jobs/{id}/resume starts it again.
-  for (const record of jobs.filter((job) => !isFinalStatus(job.status) && job.status !== PAUSED)) {
-    const previous = record.cursor >= 0 ? await store.getRun(record.jobId, record.cursor) : undefined;
-    const { name, input } = resumeFrom(record, previous?.result);
-    const info = executions.start(name, input);
-    await store.recordExecution(record.jobId, info.executionArn, executions.now());
-    resumed.push(record.jobId);
-  }
-  return resumed;
-}
-
-/**
- * Start every trigger or backfill that was still running again from its stored cursor (on AWS its
- * execution would simply have gone on). Whatever its job's status: a backfill may run on a finished job.
- */
-async function resumeRequests(extras: ExtraRunStore, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
-  const resumed: string[] = [];
-  for (const record of jobs) {
-    for (const request of await extras.listRunningRequests(record.jobId)) {
-      const previous = request.cursor >= 0 ? await extras.getRun(record.jobId, request.requestId, request.cursor) : undefined;
-      const { name, input } = requestExecution(record.job, request, previous?.state === 'SUCCEEDED' ? previous.result : undefined);
-      const info = executions.start(name, input);
-      await extras.recordExecution(record.jobId, request.requestId, info.executionArn);
-      resumed.push(request.requestId);
-    }
-  }
-  return resumed;
-}
-
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   // Parts started so far, closed in reverse if a later one fails (a port in use), so nothing leaks.
   const started: Array<() => Promise<void>> = [];
@@ -185,25 +138,27 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => executions.close());
   const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
   started.push(() => sfn.close());
-  const api = createApi({
+  // The API and the restart below share one job service on the same ports: on loopback, as on AWS, jobs
+  // start through the Step Functions API, never through the engine's back door.
+  const ports = {
     store,
     extras,
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
-    urlGuard: guard,
-    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
-  });
+  };
+  const service = new JobService(ports);
+  const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());
 
   // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
   // so a restarted runtime never writes timestamps earlier than the ones before it.
-  const jobs = await allJobs(store);
+  const jobs = await service.allJobs();
   const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
   if (clock.speed !== 1) clock.advanceTo(latest);
-  const resumed = options.resume === false ? [] : await resume(store, executions, jobs);
-  const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, executions, jobs);
+  // Every unfinished job and trigger or backfill again from its stored cursor (see JobService.resumeUnfinished).
+  const { jobs: resumed, requests: resumedRequests } = options.resume === false ? { jobs: [], requests: [] } : await service.resumeUnfinished(jobs);
 
   return {
     url: gateway.url,
