@@ -23,6 +23,7 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
+import { executionArnFor, type ExecutionService } from '../lib/executions';
 import { JobService } from '../lib/job-service';
 import type { JobStore } from '../lib/store';
 import type { ExtraRunStore } from '../lib/extra-runs';
@@ -31,7 +32,7 @@ import { createFailureSink } from '../adapters/failure-sink';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
-import { LocalExecutions, type ExecutionInfo } from './executions';
+import { LocalExecutions, LocalSfnError, type ExecutionInfo } from './executions';
 import { dashboardFiles } from './dashboard-files';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
@@ -81,6 +82,33 @@ export interface Runtime {
   resumedRequests: string[];
   extras: ExtraRunStore;
   close(): Promise<void>;
+}
+
+/**
+ * The engine as an ExecutionService, in process, for the restart: resumed jobs start at once, without the
+ * SDK's HTTP round trip to the loopback endpoint (seconds on a loaded machine, which a warped clock turns
+ * into days of runs the catch-up policy then skips). Same contract as the SDK adapter: a name that already
+ * ran answers its ARN, stopping an unknown execution is no error.
+ */
+function inProcessExecutions(executions: LocalExecutions): ExecutionService {
+  return {
+    async start(name, input) {
+      try {
+        return { executionArn: executions.start(name, input).executionArn };
+      } catch (error) {
+        if (error instanceof LocalSfnError && error.code === 'ExecutionAlreadyExists') return { executionArn: executionArnFor(LOCAL_STATE_MACHINE_ARN, name) };
+        throw error;
+      }
+    },
+    async stop(executionArn, cause) {
+      try {
+        executions.stop(executionArn, { cause });
+      } catch (error) {
+        if (!(error instanceof LocalSfnError && error.code === 'ExecutionDoesNotExist')) throw error;
+      }
+    },
+    async ping() {},
+  };
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -138,8 +166,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => executions.close());
   const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
   started.push(() => sfn.close());
-  // The API and the restart below share one job service on the same ports: on loopback, as on AWS, jobs
-  // start through the Step Functions API, never through the engine's back door.
+  // The API and the restart below use the job service on the same ports; the API starts executions through
+  // the Step Functions API on loopback, as on AWS; the restart in process (see inProcessExecutions).
   const ports = {
     store,
     extras,
@@ -147,7 +175,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
   };
-  const service = new JobService(ports);
+  const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
   const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());
