@@ -3,23 +3,21 @@
  * Lambda (handler.ts) builds the deps from the AWS adapters; the local runtime builds the same adapters on
  * loopback endpoints. Nothing here knows which: no SDK, no environment, no `IS_LOCAL`.
  *
- * Every request: match a route (404 / 405), check the bearer token on private routes (401), read and
- * size the body (413, 400), call the domain, and map any error in one place (http.ts).
+ * Every request: match a route (404 / 405), check the bearer token on private routes (401), parse the
+ * request into typed values (400 naming the field, 413), call one method of the job service
+ * (src/lib/job-service.ts, where every decision and port call lives), render its answer with a view
+ * (views.ts), and map any error in one place (http.ts). The table is keyed by RouteKey (routes.ts).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
 import { BlockedDestinationError, ValidationError } from '../../lib/errors';
-import type { ExecutionService } from '../../lib/executions';
-import type { ExtraRunStore } from '../../lib/extra-runs';
-import type { Job } from '../../lib/job';
-import { JOB_ID_PATTERN } from '../../lib/job';
+import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
-import { JobService } from '../../lib/job-service';
+import { JobService, type JobServicePorts } from '../../lib/job-service';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
-import { buildStats, type RunDurations } from '../../lib/stats';
+import { buildStats } from '../../lib/stats';
 import { isKnownStatus } from '../../lib/status';
-import type { JobStore } from '../../lib/store';
 import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
@@ -41,14 +39,8 @@ export const MAX_BODY_BYTES = 262_144;
 /** How long a health probe may take before its dependency counts as down. */
 export const HEALTH_TIMEOUT_MS = 3_000;
 
-/** The ports of the job service (src/lib/job-service.ts) and what the HTTP layer needs besides. */
-export interface ApiDeps {
-  store: JobStore;
-  /** Trigger and backfill requests and their runs. */
-  extras: ExtraRunStore;
-  executions: ExecutionService;
-  runDurations: RunDurations;
-  now: () => Date;
+/** The job service's ports (store, extras, executions, runDurations, now) and what the HTTP layer needs besides. */
+export interface ApiDeps extends JobServicePorts {
   /** When set, every route but /health needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
   /**
@@ -279,7 +271,8 @@ function dashboardFile(files: ApiDeps['dashboard'], name: string, path: string):
 
 // ---- routes -----------------------------------------------------------------------------------------------
 
-type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
+/** One route: the /tasks routes wrap these for seed 000's paths. */
+export type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
 
 function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
   const service = new JobService(deps);
