@@ -14,6 +14,7 @@ import { tz, tzOffset } from '@date-fns/tz';
 import type { Cursor, Frequency, Job, Phase, Schedule, SkippedRuns } from './job';
 import { countCronRuns, LAST_YEAR, nthCronRun } from './cron';
 import { parseScheduleExpression, type ParsedExpression } from './schedule-expression';
+import { policiesOf } from './policies';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -207,7 +208,7 @@ export function nextRun(job: Job, cursor: CursorLike = { iteration: 0 }, total: 
   };
 }
 
-export const DEFAULT_CATCH_UP_WINDOW_MINUTES = 1440;
+export { DEFAULT_CATCH_UP_WINDOW_MINUTES } from './policies';
 
 /** A missed run is one whose time passed more than this before the calculator looked. */
 export const MISSED_GRACE_MS = 60_000;
@@ -237,8 +238,9 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
   const finishedAt = cursor.lastFinishedAt === undefined ? Number.NaN : Date.parse(cursor.lastFinishedAt);
   const lastMissedAt = runTimeMs(job, lastMissed, hintOf(cursor));
   const overlapped = Number.isFinite(finishedAt) && lastMissedAt < finishedAt;
-  const policy = overlapped ? ({ skip: 'skip', bufferOne: 'one', allow: 'all' } as const)[job.overlap ?? 'skip'] : (job.catchUp ?? 'one');
-  const windowStart = overlapped ? Number.NEGATIVE_INFINITY : nowMs - (job.catchUpWindowMinutes ?? DEFAULT_CATCH_UP_WINDOW_MINUTES) * 60_000;
+  const policies = policiesOf(job);
+  const policy = overlapped ? ({ skip: 'skip', bufferOne: 'one', allow: 'all' } as const)[policies.overlap] : policies.catchUp;
+  const windowStart = overlapped ? Number.NEGATIVE_INFINITY : nowMs - policies.catchUpWindowMinutes * 60_000;
   const reason = overlapped ? 'overlap' : 'missed';
 
   let runIteration = firstLive;

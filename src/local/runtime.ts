@@ -21,17 +21,16 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
-import { resumeFrom } from '../lib/continue-as-new';
-import { isFinalStatus, PAUSED } from '../lib/status';
-import type { JobRecord, JobStore, RequestStore } from '../lib/store';
-import { LIVE, requestSeries, type RunLedger } from '../lib/ledger';
-import { requestExecution } from '../lib/extra-runs';
+import { executionArnFor, type ExecutionService } from '../lib/executions';
+import { JobService } from '../lib/job-service';
+import type { JobStore, RequestStore } from '../lib/store';
+import type { RunLedger } from '../lib/ledger';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
-import { LocalExecutions, type ExecutionInfo } from './executions';
+import { LocalExecutions, LocalSfnError, type ExecutionInfo } from './executions';
 import { dashboardFiles } from './dashboard-files';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
@@ -84,54 +83,31 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function allJobs(store: JobStore): Promise<JobRecord[]> {
-  const jobs: JobRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listJobs({ limit: 100, cursor });
-    jobs.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return jobs;
-}
-
 /**
- * Start every unfinished job again from the cursor stored in DynamoDB: the input shape ContinueAsNew
- * uses, so a run that finished is never run again and one cut off mid-way is attempted again.
+ * The engine as an ExecutionService, in process, for the restart: resumed jobs start at once, without the
+ * SDK's HTTP round trip to the loopback endpoint (seconds on a loaded machine, which a warped clock turns
+ * into days of runs the catch-up policy then skips). Same contract as the SDK adapter: a name that already
+ * ran answers its ARN, stopping an unknown execution is no error.
  */
-async function resume(store: JobStore, runs: RunLedger, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
-  const resumed: string[] = [];
-  // A paused job stays paused across a restart: POST /jobs/{id}/resume starts it again.
-  for (const record of jobs.filter((job) => !isFinalStatus(job.status) && job.status !== PAUSED)) {
-    const [previous, next] = await Promise.all([
-      record.cursor >= 0 ? runs.get({ jobId: record.jobId, series: LIVE, index: record.cursor }) : undefined,
-      runs.get({ jobId: record.jobId, series: LIVE, index: record.cursor + 1 }),
-    ]);
-    // A run cut off mid-way (a kill) is attempted again first, whatever its age.
-    const { name, input } = resumeFrom(record, previous?.result, next?.state === 'STARTED');
-    const info = executions.start(name, input);
-    await store.recordExecution(record.jobId, info.executionArn, executions.now());
-    resumed.push(record.jobId);
-  }
-  return resumed;
-}
-
-/**
- * Start every trigger or backfill that was still running again from its stored cursor (on AWS its
- * execution would simply have gone on). Whatever its job's status: a backfill may run on a finished job.
- */
-async function resumeRequests(extras: RequestStore, runs: RunLedger, executions: LocalExecutions, jobs: JobRecord[]): Promise<string[]> {
-  const resumed: string[] = [];
-  for (const record of jobs) {
-    for (const request of await extras.listRunningRequests(record.jobId)) {
-      const previous = request.cursor >= 0 ? await runs.get({ jobId: record.jobId, series: requestSeries(request.kind, request.requestId), index: request.cursor }) : undefined;
-      const { name, input } = requestExecution(record.job, request, previous?.state === 'SUCCEEDED' ? previous.result : undefined);
-      const info = executions.start(name, input);
-      await extras.recordExecution(record.jobId, request.requestId, info.executionArn);
-      resumed.push(request.requestId);
-    }
-  }
-  return resumed;
+function inProcessExecutions(executions: LocalExecutions): ExecutionService {
+  return {
+    async start(name, input) {
+      try {
+        return { executionArn: executions.start(name, input).executionArn };
+      } catch (error) {
+        if (error instanceof LocalSfnError && error.code === 'ExecutionAlreadyExists') return { executionArn: executionArnFor(LOCAL_STATE_MACHINE_ARN, name) };
+        throw error;
+      }
+    },
+    async stop(executionArn, cause) {
+      try {
+        executions.stop(executionArn, { cause });
+      } catch (error) {
+        if (!(error instanceof LocalSfnError && error.code === 'ExecutionDoesNotExist')) throw error;
+      }
+    },
+    async ping() {},
+  };
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -188,26 +164,28 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   started.push(() => executions.close());
   const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
   started.push(() => sfn.close());
-  const api = createApi({
+  // The API and the restart below use the job service on the same ports; the API starts executions through
+  // the Step Functions API on loopback, as on AWS; the restart in process (see inProcessExecutions).
+  const ports = {
     store,
     extras,
     runs,
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
     now,
-    urlGuard: guard,
-    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
-  });
+  };
+  const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
+  const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());
 
   // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
   // so a restarted runtime never writes timestamps earlier than the ones before it.
-  const jobs = await allJobs(store);
+  const jobs = await service.allJobs();
   const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
   if (clock.speed !== 1) clock.advanceTo(latest);
-  const resumed = options.resume === false ? [] : await resume(store, runs, executions, jobs);
-  const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, runs, executions, jobs);
+  // Every unfinished job and trigger or backfill again from its stored cursor (see JobService.resumeUnfinished).
+  const { jobs: resumed, requests: resumedRequests } = options.resume === false ? { jobs: [], requests: [] } : await service.resumeUnfinished(jobs);
 
   return {
     url: gateway.url,

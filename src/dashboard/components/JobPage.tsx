@@ -395,18 +395,19 @@ function pauseOf(job: JobDetail, answer: PauseAnswer | undefined): { at?: string
   return { ...(at ? { at } : {}), ...(note ? { note } : {}) };
 }
 
-/** Every policy the calculator applies to this job, its defaults said as such (they apply all the same). */
-function SchedulingOptions({ job }: { job: JobDetail['job'] }) {
-  const catchUp = job.catchUp ?? 'one';
-  const catchUpText = { skip: 'skip: goes on with the next run to come', one: 'one: runs the latest missed run', all: 'all: runs every missed run, in order' }[catchUp];
-  const overlap = job.overlap ?? 'skip';
-  const overlapText = { skip: 'skip: records the overlapped runs skipped', bufferOne: 'bufferOne: runs the latest of them at once', allow: 'allow: runs all of them, one after another' }[overlap];
+/**
+ * Every policy the calculator applies to this job, as the API's view gives them (`settings`, defaults filled
+ * in by the server's policiesOf); a setting the job leaves unset is said to be the default.
+ */
+function SchedulingOptions({ job, settings }: { job: JobDetail['job']; settings: JobDetail['settings'] }) {
+  const catchUpText = { skip: 'skip: goes on with the next run to come', one: 'one: runs the latest missed run', all: 'all: runs every missed run, in order' }[settings.catchUp];
+  const overlapText = { skip: 'skip: records the overlapped runs skipped', bufferOne: 'bufferOne: runs the latest of them at once', allow: 'allow: runs all of them, one after another' }[settings.overlap];
   const byDefault = (set: boolean) => (set ? null : <span class="muted"> (default)</span>);
   return (
     <dl class="kv">
       <dt>flexible window</dt>
       <dd data-option="flexibleWindowMinutes">
-        {job.flexibleWindowMinutes ? `each run starts within ${minutesText(job.flexibleWindowMinutes)} after its planned time` : <span class="muted">none: runs start at their planned time</span>}
+        {settings.flexibleWindowMinutes ? `each run starts within ${minutesText(settings.flexibleWindowMinutes)} after its planned time` : <span class="muted">none: runs start at their planned time</span>}
       </dd>
       <dt>missed runs</dt>
       <dd data-option="catchUp">
@@ -415,7 +416,7 @@ function SchedulingOptions({ job }: { job: JobDetail['job'] }) {
       </dd>
       <dt>catch-up window</dt>
       <dd data-option="catchUpWindowMinutes">
-        {minutesText(job.catchUpWindowMinutes ?? 1440)}: missed runs older than this are skipped
+        {minutesText(settings.catchUpWindowMinutes)}: missed runs older than this are skipped
         {byDefault(job.catchUpWindowMinutes !== undefined)}
       </dd>
       <dt>overlap</dt>
@@ -425,7 +426,7 @@ function SchedulingOptions({ job }: { job: JobDetail['job'] }) {
       </dd>
       <dt>retention</dt>
       <dd data-option="retentionDays">
-        {job.retentionDays ? `${job.retentionDays.toLocaleString()} ${job.retentionDays === 1 ? 'day' : 'days'} after it ends, then the job and its runs expire` : <span class="muted">kept until deleted</span>}
+        {settings.retentionDays ? `${settings.retentionDays.toLocaleString()} ${settings.retentionDays === 1 ? 'day' : 'days'} after it ends, then the job and its runs expire` : <span class="muted">kept until deleted</span>}
       </dd>
     </dl>
   );
@@ -491,7 +492,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
       {paused && (
         <p class="paused-note" role="status">
           <strong>Paused{paused.at ? ` since ${formatInZone(paused.at, viewerZone, 'long')}` : ''}.</strong> Nothing runs until it is resumed; runs whose time passes meanwhile
-          follow its catch-up policy (<code>{spec.catchUp ?? 'one'}</code>) then.
+          follow its catch-up policy (<code>{job.settings.catchUp}</code>) then.
           {paused.note && (
             <>
               {' '}
@@ -595,7 +596,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
             </dl>
           </Card>
           <Card title="Scheduling options">
-            <SchedulingOptions job={spec} />
+            <SchedulingOptions job={spec} settings={job.settings} />
           </Card>
           {!final && (
             <Card title="Upcoming runs">

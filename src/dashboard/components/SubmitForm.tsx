@@ -6,7 +6,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { request, toApiError, type ApiError } from '../api';
-import { isoToZonedLocal, splitTags, viewerZone, zonedToIso } from '../format';
+import { isoToZonedLocal, minutesText, splitTags, viewerZone, zonedToIso } from '../format';
+// The defaults a job gets when a field is left empty, from the module the server applies them with: the
+// form has no job yet to ask the API about. (Pure constants: nothing of the server comes with them.)
+import { DEFAULT_POLICIES, policiesOf } from '../../lib/policies';
 import type { Stats } from '../types';
 import { ErrorNote } from './common';
 
@@ -389,7 +392,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
         )}
         <Field name="onFailure" label="When a run fails" error={error}>
           <select id="f-onFailure" name="onFailure" value={fields.onFailure} onChange={set('onFailure')}>
-            <option value="">default ({fields.kind === 'workflow' ? 'abort' : 'continue'})</option>
+            <option value="">default ({policiesOf(fields.kind === 'workflow' ? {} : { action: { type: 'message', text: '' } }).onFailure})</option>
             <option value="continue">continue with the next run</option>
             <option value="abort">abort the job</option>
           </select>
@@ -402,21 +405,21 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
         <div class="form-grid">
           <Field name="catchUp" label="Runs missed (downtime, a pause)" error={error}>
             <select id="f-catchUp" name="catchUp" value={fields.catchUp} onChange={set('catchUp')} {...invalid('catchUp')}>
-              <option value="">default (one)</option>
+              <option value="">default ({DEFAULT_POLICIES.catchUp})</option>
               <option value="skip">skip: go on with the next run to come</option>
               <option value="one">one: run the latest missed run</option>
               <option value="all">all: run every missed run, in order</option>
             </select>
           </Field>
-          <Field name="catchUpWindowMinutes" label="Catch-up window (minutes)" error={error} hint="missed runs older than this are skipped; 1-525600, default 1440 (a day)">
-            <input id="f-catchUpWindowMinutes" name="catchUpWindowMinutes" type="number" min={1} max={525_600} step={1} value={fields.catchUpWindowMinutes} onInput={set('catchUpWindowMinutes')} placeholder="1440" {...invalid('catchUpWindowMinutes')} />
+          <Field name="catchUpWindowMinutes" label="Catch-up window (minutes)" error={error} hint={`missed runs older than this are skipped; 1-525600, default ${DEFAULT_POLICIES.catchUpWindowMinutes} (${minutesText(DEFAULT_POLICIES.catchUpWindowMinutes)})`}>
+            <input id="f-catchUpWindowMinutes" name="catchUpWindowMinutes" type="number" min={1} max={525_600} step={1} value={fields.catchUpWindowMinutes} onInput={set('catchUpWindowMinutes')} placeholder={String(DEFAULT_POLICIES.catchUpWindowMinutes)} {...invalid('catchUpWindowMinutes')} />
           </Field>
           <Field name="flexibleWindowMinutes" label="Flexible window (minutes)" error={error} hint="each run starts somewhere in this window after its time; 1-1440">
             <input id="f-flexibleWindowMinutes" name="flexibleWindowMinutes" type="number" min={1} max={1440} step={1} value={fields.flexibleWindowMinutes} onInput={set('flexibleWindowMinutes')} placeholder="none: on time" {...invalid('flexibleWindowMinutes')} />
           </Field>
           <Field name="overlap" label="When a run is still going at the next one's time" error={error}>
             <select id="f-overlap" name="overlap" value={fields.overlap} onChange={set('overlap')} {...invalid('overlap')}>
-              <option value="">default (skip)</option>
+              <option value="">default ({DEFAULT_POLICIES.overlap})</option>
               <option value="skip">skip: record the overlapped runs skipped</option>
               <option value="bufferOne">bufferOne: run the latest of them at once</option>
               <option value="allow">allow: run all of them, one after another</option>

@@ -3,49 +3,45 @@
  * Lambda (handler.ts) builds the deps from the AWS adapters; the local runtime builds the same adapters on
  * loopback endpoints. Nothing here knows which: no SDK, no environment, no `IS_LOCAL`.
  *
- * Every request: match a route (404 / 405), check the bearer token on private routes (401), read and
- * size the body (413, 400), call the domain, and map any error in one place (http.ts).
+ * Every request: match a route (404 / 405), check the bearer token on private routes (401), parse the
+ * request into typed values (400 naming the field, 413), call one method of the job service
+ * (src/lib/job-service.ts, where every decision and port call lives), render its answer with a view
+ * (views.ts), and map any error in one place (http.ts). The table is keyed by RouteKey (routes.ts).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
-import { BlockedDestinationError, JobNotFoundError, JobStateError, ValidationError } from '../../lib/errors';
-import type { ExecutionService } from '../../lib/executions';
-import { resumeFrom } from '../../lib/continue-as-new';
-import { newRequestId, planBackfill, requestExecution } from '../../lib/extra-runs';
-import { LIVE, type RunLedger } from '../../lib/ledger';
+import { BlockedDestinationError, ValidationError } from '../../lib/errors';
 import { JOB_ID_PATTERN, type Job } from '../../lib/job';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
+import { JobService, type JobServicePorts } from '../../lib/job-service';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
-import { nextRun, totalRuns, upcomingRuns } from '../../lib/schedule';
-import { buildStats, type RunDurations } from '../../lib/stats';
-import { isFinalStatus, isKnownStatus, PAUSED } from '../../lib/status';
-import type { JobRecord, JobStore, NewExtraRequest, RequestStore } from '../../lib/store';
+import { buildStats } from '../../lib/stats';
+import { isKnownStatus } from '../../lib/status';
 import type { DashboardAsset } from './dashboard-assets';
 import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
 import { json, toHttpResponse } from './http';
 import { matchRoute, type RouteKey } from './router';
 import { taskRoutes, type JobRouteKey } from './tasks';
-import { extraRequestView, jobDetailView, jobSummaryView, upcomingView } from './views';
+import {
+  deleteAllView,
+  jobDetailView,
+  jobsPageView,
+  pauseView,
+  requestAnswerView,
+  resumeView,
+  stopView,
+  submitView,
+  upcomingView,
+} from './views';
 
 /** The largest body accepted: the Step Functions execution input limit, 256 KB. */
 export const MAX_BODY_BYTES = 262_144;
 /** How long a health probe may take before its dependency counts as down. */
 export const HEALTH_TIMEOUT_MS = 3_000;
-const STOP_CAUSE = 'stopped through the API';
-const PAGE = 100;
-/** Trigger and backfill requests a job's detail shows, newest first. */
-const EXTRAS_SHOWN = 20;
 
-export interface ApiDeps {
-  store: JobStore;
-  /** Trigger and backfill requests and their runs. */
-  extras: RequestStore;
-  /** Every run of every series: the live steps, the triggered and backfilled runs. */
-  runs: RunLedger;
-  executions: ExecutionService;
-  runDurations: RunDurations;
-  now: () => Date;
+/** The job service's ports (store, extras, executions, runDurations, now) and what the HTTP layer needs besides. */
+export interface ApiDeps extends JobServicePorts {
   /** When set, every route but /health needs `Authorization: Bearer <apiToken>`. */
   apiToken?: string;
   /**
@@ -125,12 +121,13 @@ function intParam(query: Request['query'], name: string, range: { min: number; m
   return value;
 }
 
-/** An opaque cursor as handed out; the store checks what is inside. */
+/**
+ * An opaque cursor as handed out, passed on as sent: the store is the one that checks it (its characters,
+ * its length, the key inside), naming `cursor`; withCursorField renames the field for the client.
+ */
 function cursorParam(query: Request['query'], name: string): string | undefined {
   const raw = query[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (raw.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid(name, 'is not a cursor this listing returned; start again without it');
-  return raw;
+  return raw === undefined || raw === '' ? undefined : raw;
 }
 
 function jobIdParam(params: Request['params']): string {
@@ -139,7 +136,46 @@ function jobIdParam(params: Request['params']): string {
   return id;
 }
 
-/** The store names its cursor `cursor`; the client sent it under another name. */
+/** The Idempotency-Key header of a trigger or backfill, when sent. */
+function idempotencyKeyOf(event: APIGatewayProxyEvent): { idempotencyKey?: string } {
+  const key = header(event, 'idempotency-key');
+  if (key === undefined) return {};
+  if (key.length < 1 || key.length > 255) throw invalid('Idempotency-Key', 'must be 1-255 characters');
+  return { idempotencyKey: key };
+}
+
+/** `?status=`: seed 001 writes statuses in lower case (`scheduled`); both spellings mean the same. */
+function statusParam(query: Request['query']): string | undefined {
+  const raw = query.status?.trim();
+  const status = raw === undefined || raw === '' ? undefined : raw.toUpperCase();
+  if (status !== undefined && !isKnownStatus(status)) {
+    throw invalid('status', 'must be a job status such as SCHEDULED, RUNNING, DAY_3_COMPLETE, COMPLETED, FAILED or CANCELLED');
+  }
+  return status;
+}
+
+/** `?group=` and `?tag=`, the listing's filters. */
+function filterParams(query: Request['query']): { group?: string; tag?: string } {
+  const group = query.group?.trim() || undefined;
+  const tag = query.tag?.trim() || undefined;
+  if (group !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw invalid('group', 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -');
+  if (tag !== undefined && !/^[A-Za-z0-9_.:=-]{1,64}$/.test(tag)) throw invalid('tag', 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-');
+  return { ...(group === undefined ? {} : { group }), ...(tag === undefined ? {} : { tag }) };
+}
+
+/** An optional `{ "note": "…" }` body (pause, trigger): any other field is refused rather than dropped. */
+function noteOf(event: APIGatewayProxyEvent): string | undefined {
+  if (!event.body) return undefined;
+  const body = readJsonBody(event);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('(body)', 'must be a JSON object such as { "note": "why" }, or empty');
+  const unknown = Object.keys(body).find((key) => key !== 'note');
+  if (unknown !== undefined) throw invalid(unknown, 'is not a field here; send { "note": "…" } or nothing');
+  const { note } = body as { note?: unknown };
+  if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw invalid('note', 'must be a string of at most 500 characters');
+  return note;
+}
+
+/** The store names its cursor `cursor`; the client may have sent it under another name. */
 async function withCursorField<T>(name: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -154,7 +190,10 @@ async function withCursorField<T>(name: string, call: () => Promise<T>): Promise
   }
 }
 
-// ---- helpers over the ports -------------------------------------------------------------------------------
+// ---- checks the HTTP layer makes before the service -------------------------------------------------------
+// Validation of the request, answered as a 400 naming the field the client wrote: the webhook guard (whose
+// field names depend on the body's shape: seed 001's `payload.url` or `action.url`) and the size of the
+// execution input the body becomes.
 
 /** Every URL a job makes the product call, named by the field the client wrote it in. */
 function callTargets(job: Job, shape: BodyShape): Array<{ field: string; url: string }> {
@@ -181,52 +220,6 @@ async function checkCallTargets(guard: UrlGuard, job: Job, shape: BodyShape): Pr
   );
   const refused = issues.filter((issue) => issue !== undefined);
   if (refused.length > 0) throw new ValidationError(refused);
-}
-
-async function allJobs(store: JobStore): Promise<JobRecord[]> {
-  const jobs: JobRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listJobs({ limit: PAGE, cursor });
-    jobs.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return jobs;
-}
-
-/** Resume answers 409 for a job that is not paused, naming its status. */
-function invalidState(jobId: string, status: string): JobStateError {
-  return new JobStateError(jobId, status, `job ${jobId} is ${status}, not PAUSED; only a paused job can be resumed`);
-}
-
-async function stopExecutions(executions: ExecutionService, record: JobRecord): Promise<void> {
-  for (const arn of record.executionArns) await executions.stop(arn, STOP_CAUSE);
-}
-
-/** Stop a job's running triggers and backfills: marked first, so a run that slips in finds the request ended. */
-async function stopRequests(deps: Pick<ApiDeps, 'extras' | 'executions' | 'now'>, jobId: string): Promise<void> {
-  for (const request of await deps.extras.listRunningRequests(jobId)) {
-    await deps.extras.endRequest(jobId, request.requestId, 'CANCELLED', deps.now(), STOP_CAUSE);
-    for (const arn of request.executionArns) await deps.executions.stop(arn, STOP_CAUSE);
-  }
-}
-
-/** An optional `{ "note": "…" }` body (pause, trigger): any other field is refused rather than dropped. */
-function noteOf(event: APIGatewayProxyEvent): string | undefined {
-  if (!event.body) return undefined;
-  const body = readJsonBody(event);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('(body)', 'must be a JSON object such as { "note": "why" }, or empty');
-  const unknown = Object.keys(body).find((key) => key !== 'note');
-  if (unknown !== undefined) throw invalid(unknown, 'is not a field here; send { "note": "…" } or nothing');
-  const { note } = body as { note?: unknown };
-  if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw invalid('note', 'must be a string of at most 500 characters');
-  return note;
-}
-
-async function requireJob(store: JobStore, jobId: string): Promise<JobRecord> {
-  const record = await store.getJob(jobId);
-  if (!record) throw new JobNotFoundError(jobId);
-  return record;
 }
 
 interface Probe {
@@ -279,40 +272,12 @@ function dashboardFile(files: ApiDeps['dashboard'], name: string, path: string):
 
 // ---- routes -----------------------------------------------------------------------------------------------
 
-type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
+/** One route: the /tasks routes wrap these for seed 000's paths. */
+export type RouteHandler = (request: Request) => Promise<APIGatewayProxyResult>;
 
 function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
-  const { store, executions } = deps;
+  const service = new JobService(deps);
   const urlGuard = deps.urlGuard ?? literalUrlGuard();
-
-  /**
-   * Write a trigger or backfill request and start its execution (`<jobId>--<requestId>`). With an
-   * Idempotency-Key header the id comes from the key, so a repeated POST answers with the first request
-   * (200) instead of running again; the same key for a different request is refused.
-   */
-  async function startRequest(event: APIGatewayProxyEvent, record: JobRecord, spec: Omit<NewExtraRequest, 'jobId' | 'requestId' | 'now'>): Promise<APIGatewayProxyResult> {
-    const now = deps.now();
-    const key = header(event, 'idempotency-key');
-    if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid('Idempotency-Key', 'must be 1-255 characters');
-    const { outcome, request } = await deps.extras.createRequest({
-      ...spec,
-      jobId: record.jobId,
-      requestId: newRequestId(spec.kind, now),
-      ...(key === undefined ? {} : { idempotencyKey: key }),
-      now,
-    });
-    if (outcome === 'exists' && (request.from !== spec.from || request.to !== spec.to)) {
-      throw invalid('Idempotency-Key', `was already used for ${request.kind} ${request.requestId} of another range; use a new key`);
-    }
-    let executionArn = request.executionArns.at(-1) ?? null;
-    // A request written but never started (a crash between the two writes) is started now.
-    if (executionArn === null && request.state === 'RUNNING') {
-      const { name, input } = requestExecution(record.job, request, undefined);
-      ({ executionArn } = await executions.start(name, input));
-      await deps.extras.recordExecution(record.jobId, request.requestId, executionArn);
-    }
-    return json(outcome === 'created' ? 202 : 200, { jobId: record.jobId, ...extraRequestView(request), executionArn });
-  }
 
   const table: Record<JobRouteKey, RouteHandler> = {
     'GET /': async ({ event }) => dashboardFile(deps.dashboard, 'index.html', event.path ?? '/'),
@@ -320,11 +285,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     'GET /app.css': async ({ event }) => dashboardFile(deps.dashboard, 'app.css', event.path ?? '/app.css'),
 
     'GET /health': async () => {
-      const [storeProbe, sfnProbe] = await Promise.all([
-        // Any read proves the table answers; an id no job can have (a space) keeps it a cheap miss.
-        probe('store', () => store.getJob('health check')),
-        probe('stepFunctions', () => executions.ping()),
-      ]);
+      const [storeProbe, sfnProbe] = await Promise.all([probe('store', () => service.pingStore()), probe('stepFunctions', () => service.pingExecutions())]);
       const up = storeProbe.reachable && sfnProbe.reachable;
       // `now` is the scheduler's clock: warped on a local runtime, so clients can plan jobs on it.
       return json(up ? 200 : 503, { status: up ? 'ok' : 'unavailable', now: deps.now().toISOString(), store: storeProbe, stepFunctions: sfnProbe });
@@ -332,146 +293,67 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
 
     'POST /jobs': async ({ event }) => {
       const body = readJsonBody(event);
-      const now = deps.now();
-      const job = jobFromBody(body, { now, random: cryptoRandom });
+      const job = jobFromBody(body, { now: deps.now(), random: cryptoRandom });
       await checkCallTargets(urlGuard, job, bodyShape(body));
-      const input = { job };
-      // Defaults the schema adds make the input a little larger than the body: check what is sent.
-      const inputBytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
+      // Defaults the schema adds make the execution input ({ job }) a little larger than the body: check what is sent.
+      const inputBytes = Buffer.byteLength(JSON.stringify({ job }), 'utf8');
       if (inputBytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(inputBytes, MAX_BODY_BYTES);
-      const total = totalRuns(job);
-      const { outcome, record } = await store.createJob(job, {
-        totalRuns: total,
-        nextRunAt: nextRun(job, { iteration: 0 }, total).runAt,
-        now,
-      });
-      let executionArn = record.executionArns.at(-1) ?? null;
-      // A job written but never started (a crash between the two writes) is started now.
-      if (executionArn === null && !isFinalStatus(record.status)) {
-        ({ executionArn } = await executions.start(job.id, input));
-        await store.recordExecution(job.id, executionArn, now);
-      }
-      return json(outcome === 'created' ? 201 : 200, {
-        jobId: record.jobId,
-        status: record.status,
-        executionArn,
-        nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
-      });
+      const answer = await service.submit(job);
+      return json(answer.outcome === 'created' ? 201 : 200, submitView(answer));
     },
 
     'GET /jobs': async ({ query }) => {
-      const rawStatus = query.status?.trim();
-      // Seed 001 writes statuses in lower case (`scheduled`); both spellings mean the same.
-      const status = rawStatus === undefined || rawStatus === '' ? undefined : rawStatus.toUpperCase();
-      if (status !== undefined && !isKnownStatus(status)) {
-        throw invalid('status', 'must be a job status such as SCHEDULED, RUNNING, DAY_3_COMPLETE, COMPLETED, FAILED or CANCELLED');
-      }
+      const status = statusParam(query);
       const limit = intParam(query, 'limit', { min: 1, max: 100, fallback: 20 });
       const cursor = cursorParam(query, 'cursor');
-      const group = query.group?.trim() || undefined;
-      const tag = query.tag?.trim() || undefined;
-      if (group !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(group)) throw invalid('group', 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -');
-      if (tag !== undefined && !/^[A-Za-z0-9_.:=-]{1,64}$/.test(tag)) throw invalid('tag', 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-');
-      const page = await store.listJobs({
-        limit,
-        ...(status === undefined ? {} : { status }),
-        ...(group === undefined ? {} : { group }),
-        ...(tag === undefined ? {} : { tag }),
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      return json(200, { jobs: page.items.map(jobSummaryView), count: page.items.length, cursor: page.cursor ?? null });
+      const page = await service.list({ limit, ...(status === undefined ? {} : { status }), ...filterParams(query), ...(cursor === undefined ? {} : { cursor }) });
+      return json(200, jobsPageView(page));
     },
 
-    'DELETE /jobs': async () => {
-      // Listed first, deleted after: deleting while paging would move the pages under the cursor.
-      const jobs = await allJobs(store);
-      let deletedCount = 0;
-      for (const record of jobs) {
-        if (!isFinalStatus(record.status)) await stopExecutions(executions, record);
-        await stopRequests(deps, record.jobId);
-        deletedCount += await store.deleteJob(record.jobId);
-      }
-      return json(200, { message: 'All jobs deleted successfully', deletedCount });
-    },
+    'DELETE /jobs': async () => json(200, deleteAllView(await service.deleteAll())),
 
     'GET /jobs/{id}': async ({ params, query }) => {
       const jobId = jobIdParam(params);
-      const runsLimit = intParam(query, 'runsLimit', { min: 1, max: 100, fallback: 50 });
-      const runsCursor = cursorParam(query, 'runsCursor');
-      const record = await requireJob(store, jobId);
-      const [runs, requests, extraRuns] = await Promise.all([
-        withCursorField('runsCursor', () => deps.runs.list(jobId, 'live', { limit: runsLimit, ...(runsCursor === undefined ? {} : { cursor: runsCursor }) })),
-        deps.extras.listRequests(jobId, EXTRAS_SHOWN),
-        deps.runs.list(jobId, 'manual', { limit: runsLimit }),
-      ]);
-      return json(200, jobDetailView(record, runs, { requests, runs: extraRuns.items }));
+      const limit = intParam(query, 'runsLimit', { min: 1, max: 100, fallback: 50 });
+      const cursor = cursorParam(query, 'runsCursor');
+      const detail = await withCursorField('runsCursor', () => service.detail(jobId, { limit, ...(cursor === undefined ? {} : { cursor }) }));
+      return json(200, jobDetailView(detail.record, detail.runs, { requests: detail.requests, runs: detail.extraRuns }));
     },
 
-    'DELETE /jobs/{id}': async ({ params }) => {
-      const jobId = jobIdParam(params);
-      const record = await requireJob(store, jobId);
-      if (isFinalStatus(record.status)) return json(200, { jobId, status: record.status });
-      // Stop first: a job marked CANCELLED whose execution still ran would be a lie on the dashboard.
-      await stopExecutions(executions, record);
-      await stopRequests(deps, jobId);
-      const cancelled = await store.cancelJob(jobId, STOP_CAUSE, deps.now());
-      return json(200, { jobId, status: cancelled.status });
-    },
+    'DELETE /jobs/{id}': async ({ params }) => json(200, stopView(await service.stop(jobIdParam(params)))),
 
     'POST /jobs/{id}/pause': async ({ params, event }) => {
       const jobId = jobIdParam(params);
       const note = noteOf(event);
-      const record = await requireJob(store, jobId);
-      // Marked first, stopped after: a run that slips in between finds the job paused in its record.
-      const paused = await store.pauseJob(jobId, note, deps.now());
-      if (record.status !== PAUSED) await stopExecutions(executions, record);
-      return json(200, { jobId, status: paused.status, pausedAt: paused.pausedAt, ...(paused.pauseNote ? { note: paused.pauseNote } : {}) });
+      return json(200, pauseView(await service.pause(jobId, note)));
     },
 
-    'POST /jobs/{id}/resume': async ({ params }) => {
-      const jobId = jobIdParam(params);
-      const record = await requireJob(store, jobId);
-      if (record.status !== PAUSED) throw invalidState(jobId, record.status);
-      const resumed = await store.resumeJob(jobId, deps.now());
-      // A fresh execution from the stored cursor: runs missed while paused follow the job's catchUp policy.
-      const previous = record.cursor >= 0 ? await deps.runs.get({ jobId, series: LIVE, index: record.cursor }) : undefined;
-      const { name, input } = resumeFrom(record, previous?.result);
-      const { executionArn } = await executions.start(name, input);
-      await store.recordExecution(jobId, executionArn, deps.now());
-      return json(200, { jobId, status: resumed.status, executionArn });
-    },
+    'POST /jobs/{id}/resume': async ({ params }) => json(200, resumeView(await service.resume(jobIdParam(params)))),
 
     'POST /jobs/{id}/trigger': async ({ params, event }) => {
       const jobId = jobIdParam(params);
       const note = noteOf(event);
-      const record = await requireJob(store, jobId);
-      if (isFinalStatus(record.status)) {
-        throw new JobStateError(jobId, record.status, `job ${jobId} is ${record.status}; only a job still scheduled (or paused) can be triggered`);
-      }
-      return startRequest(event, record, { kind: 'trigger', runCount: 1, beforeIteration: record.cursor + 1, ...(note === undefined ? {} : { note }) });
+      const answer = await service.trigger(jobId, { ...(note === undefined ? {} : { note }), ...idempotencyKeyOf(event) });
+      return json(answer.outcome === 'created' ? 202 : 200, requestAnswerView(jobId, answer));
     },
 
     'POST /jobs/{id}/backfill': async ({ params, event }) => {
       const jobId = jobIdParam(params);
-      const body = readJsonBody(event);
-      const record = await requireJob(store, jobId);
-      const plan = planBackfill(record.job, body, deps.now().getTime());
-      return startRequest(event, record, { kind: 'backfill', runCount: plan.runCount, from: plan.from, to: plan.to, firstIteration: plan.firstIteration });
+      const range = readJsonBody(event);
+      const answer = await service.backfill(jobId, range, idempotencyKeyOf(event));
+      return json(answer.outcome === 'created' ? 202 : 200, requestAnswerView(jobId, answer));
     },
 
     'GET /jobs/{id}/upcoming': async ({ params, query }) => {
       const jobId = jobIdParam(params);
       const count = intParam(query, 'count', { min: 1, max: 100, fallback: 10 });
-      const record = await requireJob(store, jobId);
-      const runs = isFinalStatus(record.status) ? [] : upcomingRuns(record.job, record.cursor + 1, count);
+      const { record, runs } = await service.upcoming(jobId, count);
       return json(200, upcomingView(record, runs, deps.now()));
     },
 
-    'GET /stats': async () => {
-      const [jobs, durations] = await Promise.all([allJobs(store), deps.runDurations.durations()]);
-      return json(200, buildStats({ jobs, durations, now: deps.now() }));
-    },
+    'GET /stats': async () => json(200, buildStats(await service.statsInputs())),
   };
+  // Seed 000's and seed 001's /tasks: the same handlers, answered in each seed's shapes.
   return { ...table, ...taskRoutes(table) };
 }
 

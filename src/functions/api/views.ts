@@ -1,13 +1,17 @@
 /**
  * What the API shows of stored records: the job view (seed 000's task status, with progress and steps),
- * the list entry, and upcoming runs in the job's own time zone. Pure mapping, no I/O.
+ * the list entry, upcoming runs in the job's own time zone, and the answers of the job service's
+ * commands. Pure mapping, no I/O. A job's policies come from `policiesOf` and are carried in `settings`,
+ * so no client (the dashboard included) fills in a default of its own.
  */
 import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
-import type { ExtraRequest, JobRecord, RunRecord } from '../../lib/store';
+import type { ExtraRequest, JobRecord, Page, RunRecord } from '../../lib/store';
 import { progressOf } from '../../lib/progress';
-import { DEFAULT_CATCH_UP_WINDOW_MINUTES, MISSED_GRACE_MS } from '../../lib/schedule';
+import type { RequestAnswer, SubmitAnswer } from '../../lib/job-service';
+import { policiesOf } from '../../lib/policies';
+import { MISSED_GRACE_MS } from '../../lib/schedule';
 import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
 
 export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Webhook' | 'Message';
@@ -119,11 +123,20 @@ export interface ExtrasPage {
   runs: RunRecord[];
 }
 
-/** `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions and the final report. */
+/** `GET /jobs`: one page of job summaries. */
+export function jobsPageView(page: Page<JobRecord>) {
+  return { jobs: page.items.map(jobSummaryView), count: page.items.length, cursor: page.cursor ?? null };
+}
+
+/**
+ * `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions, the final report and the
+ * scheduling settings the job runs under (defaults filled in, as in the upcoming view).
+ */
 export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }, extras: ExtrasPage = { requests: [], runs: [] }) {
   const summary = jobSummaryView(record);
   return {
     ...summary,
+    settings: scheduleSettingsView(record.job),
     progress: { ...summary.progress, steps: runs.items.map((run) => stepView(run, record.job)) },
     /** Derived from this page of runs; the first page of a workflow holds its whole sequence. */
     statusHistory: statusHistory(record, runs.items),
@@ -146,21 +159,22 @@ export function localIso(instant: string, timeZone: string): string {
   return formatISO(new TZDate(Date.parse(instant), timeZone));
 }
 
-/** Every scheduling setting of a job, with the defaults it runs under filled in. */
+/** Every scheduling setting of a job, with the defaults it runs under filled in (src/lib/policies.ts). */
 export function scheduleSettingsView(job: Job) {
+  const policies = policiesOf(job);
   return {
     frequency: job.frequency ?? null,
     scheduleExpression: job.scheduleExpression ?? null,
-    timeZone: job.timeZone,
+    timeZone: policies.timeZone,
     startDateTime: job.startDateTime,
     endDateTime: job.endDateTime ?? null,
     maxRuns: job.maxRuns ?? null,
     forever: job.forever ?? false,
-    flexibleWindowMinutes: job.flexibleWindowMinutes ?? null,
-    catchUp: job.catchUp ?? 'one',
-    catchUpWindowMinutes: job.catchUpWindowMinutes ?? DEFAULT_CATCH_UP_WINDOW_MINUTES,
-    overlap: job.overlap ?? 'skip',
-    retentionDays: job.retentionDays ?? null,
+    flexibleWindowMinutes: policies.flexibleWindowMinutes,
+    catchUp: policies.catchUp,
+    catchUpWindowMinutes: policies.catchUpWindowMinutes,
+    overlap: policies.overlap,
+    retentionDays: policies.retentionDays,
     group: job.group ?? null,
     tags: job.tags ?? [],
   };
@@ -194,4 +208,41 @@ export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progres
         missed: Date.parse(run.plannedAt ?? run.runAt) < now.getTime() - MISSED_GRACE_MS,
       })),
   };
+}
+
+// ---- answers of the commands ------------------------------------------------------------------------------
+
+/** `POST /jobs`: the job as stored, its latest execution and (while it is going) its next run. */
+export function submitView({ record, executionArn }: SubmitAnswer) {
+  return {
+    jobId: record.jobId,
+    status: record.status,
+    executionArn,
+    nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
+  };
+}
+
+/** `DELETE /jobs/{id}`: the status the job ended in. */
+export function stopView(record: Pick<JobRecord, 'jobId' | 'status'>) {
+  return { jobId: record.jobId, status: record.status };
+}
+
+/** `POST /jobs/{id}/pause`: when, and the note when there is one. */
+export function pauseView(record: Pick<JobRecord, 'jobId' | 'status' | 'pausedAt' | 'pauseNote'>) {
+  return { jobId: record.jobId, status: record.status, pausedAt: record.pausedAt, ...(record.pauseNote ? { note: record.pauseNote } : {}) };
+}
+
+/** `POST /jobs/{id}/resume`: the status put back and the new execution. */
+export function resumeView(answer: { record: Pick<JobRecord, 'jobId' | 'status'>; executionArn: string }) {
+  return { jobId: answer.record.jobId, status: answer.record.status, executionArn: answer.executionArn };
+}
+
+/** `POST /jobs/{id}/trigger` and `/backfill`: the request as the job view lists it, and its execution. */
+export function requestAnswerView(jobId: string, answer: RequestAnswer) {
+  return { jobId, ...extraRequestView(answer.request), executionArn: answer.executionArn };
+}
+
+/** `DELETE /jobs`. */
+export function deleteAllView(deletedCount: number) {
+  return { message: 'All jobs deleted successfully', deletedCount };
 }

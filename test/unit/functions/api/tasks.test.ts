@@ -44,8 +44,8 @@ function record(body: unknown, overrides: Partial<JobRecord> = {}): JobRecord {
     status: job.action ? 'SCHEDULED' : 'INITIALIZED',
     cursor: -1,
     progress: job.action
-      ? { percentage: 0, completedRuns: 0, failedRuns: 0, totalRuns: null }
-      : { percentage: 0, completedRuns: 0, failedRuns: 0, totalRuns: 7, currentDay: 0, completedDays: 0, totalDays: 7 },
+      ? { completedRuns: 0, failedRuns: 0, totalRuns: null }
+      : { completedRuns: 0, failedRuns: 0, totalRuns: 7 },
     nextRunAt: job.startDateTime,
     createdAt: NOW.toISOString(),
     updatedAt: NOW.toISOString(),
@@ -139,7 +139,7 @@ describe('taskEntryView', () => {
   });
 
   it('shows a seed 000 workflow with its own upper-case status, day, progress, config and start', () => {
-    const r = record(seed000Body, { status: 'DAY_3_COMPLETE', progress: { percentage: 43, completedRuns: 3, failedRuns: 0, totalRuns: 7, currentDay: 3, completedDays: 3, totalDays: 7 } });
+    const r = record(seed000Body, { status: 'DAY_3_COMPLETE', cursor: 2, progress: { completedRuns: 3, failedRuns: 0, totalRuns: 7 } });
     const entry = taskEntryView(summary(r));
 
     expect(entry).toMatchObject({
@@ -148,7 +148,7 @@ describe('taskEntryView', () => {
       status: 'DAY_3_COMPLETE',
       jobStatus: 'DAY_3_COMPLETE',
       currentDay: 3,
-      progress: { percentage: 43, completedDays: 3, totalDays: 7 },
+      progress: { completedDays: 3, totalDays: 7 },
       config: { reportType: 'weekly', dataSource: 'analytics', notifyEmail: 'admin@example.com' },
       startTime: r.job.startDateTime,
       action: null,
@@ -171,12 +171,12 @@ describe('taskEntryView', () => {
 
 describe('taskDetailView', () => {
   it('answers seed 000 at the top level and seed 001 under task', () => {
-    const r = record(seed000Body, { status: 'DAY_2_COMPLETE', cursor: 1, progress: { percentage: 29, completedRuns: 2, failedRuns: 0, totalRuns: 7, currentDay: 2, completedDays: 2, totalDays: 7 } });
+    const r = record(seed000Body, { status: 'DAY_2_COMPLETE', cursor: 1, progress: { completedRuns: 2, failedRuns: 0, totalRuns: 7 } });
     const runs = [run(0, 'collection', 'SUCCEEDED', { records: 7543 }), run(1, 'processing', 'SUCCEEDED', { recordsProcessed: 1823, errors: 3 }), run(2, 'processing', 'STARTED')];
 
     const view = taskDetailView(detail(r, runs));
 
-    expect(view).toMatchObject({ taskId: r.jobId, status: 'DAY_2_COMPLETE', currentDay: 2, progress: { percentage: 29, completedDays: 2, totalDays: 7 } });
+    expect(view).toMatchObject({ taskId: r.jobId, status: 'DAY_2_COMPLETE', currentDay: 2, progress: { completedDays: 2, totalDays: 7 } });
     expect(view.progress.steps.map((s) => [s.day, s.action, s.result, s.completedAt])).toEqual([
       [1, 'Data Collection', { records: 7543 }, '2024-12-04T10:00:01.000Z'],
       [2, 'Batch Processing', { recordsProcessed: 1823, errors: 3 }, '2024-12-05T10:00:01.000Z'],
