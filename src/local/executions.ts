@@ -395,10 +395,15 @@ class HistoryRecorder {
   ) {}
 
   record(event: EventLog): void {
-    // Terminal events are the execution's (start/finish/stop), nested Map/Parallel events are not used by this ASL.
-    if (!('state' in event) || 'parentState' in event) return;
+    // Terminal events are the execution's own (start, finish, stop), written where they happen.
+    if (!('state' in event)) return;
     const stateName = event.state.name;
     const isTask = event.state.type === 'Task';
+    // This ASL has no Map or Parallel; if one is added, its inner Tasks still get their calls let through.
+    if ('parentState' in event) {
+      if (isTask && (event.type === 'StateEntered' || event.type === 'StateRetried')) this.attemptWritten(stateName);
+      return;
+    }
     switch (event.type) {
       case 'StateEntered':
         this.push({ type: `${event.state.type}StateEntered`, stateName, input: json(event.state.input) });
