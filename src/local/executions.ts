@@ -1,16 +1,19 @@
 /**
  * Executions of the scheduler state machine on aws-local-stepfunctions: the local stand-in for the Step
  * Functions service. It runs the same ASL with every Task bound to the same handler modules, keeps each
- * execution's status and an event history shaped like the service's, and owns the waiting: the engine's
- * Wait state asks, through a getter on its override, how long to sleep until the run's planned time on the
- * warped clock, so `--speed` changes how long a day takes without touching the ASL.
+ * execution's status and an event history shaped like the service's, announces each status change as the
+ * service's EventBridge event, and owns the waiting: the engine's Wait state asks, through a getter on its
+ * override, how long to sleep until the run's planned time on the warped clock, so `--speed` changes how
+ * long a day takes without touching the ASL.
  */
+import { randomUUID } from 'node:crypto';
 import { logger } from '../common/logger';
+import { executionStatusChangeEvent, type ExecutionEventStatus, type ExecutionStatusChangeEvent } from '../lib/execution-events';
 import { loadDefinition } from '../statemachines';
 import { bindTaskStates, localDefinition, StateMachine, type EventLog, type LocalHandler } from './engine';
 import type { WarpClock } from './warp-clock';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+export type ExecutionStatus = ExecutionEventStatus;
 
 export interface ExecutionInfo {
   executionArn: string;
@@ -25,21 +28,47 @@ export interface ExecutionInfo {
   cause?: string;
 }
 
-/** An event as GetExecutionHistory returns it (the details the product reads, not every field). */
+/**
+ * An event of GetExecutionHistory. `input` and `output` are JSON text, as the service gives them;
+ * `stateName` is kept on every event of a state (the service names the state on its Entered and Exited
+ * events only), so the history can be counted per state.
+ */
 export interface HistoryEvent {
   id: number;
   previousEventId: number;
   timestamp: Date;
   type: string;
   stateName?: string;
+  input?: string;
+  output?: string;
+  /** The Lambda function's ARN, or the service integration's action (`startExecution`). */
+  resource?: string;
+  /** A service integration's service (`states`). */
+  resourceType?: string;
+  /** TaskScheduled: the integration's parameters, as JSON text. */
+  parameters?: string;
+  region?: string;
+  roleArn?: string;
   error?: string;
   cause?: string;
 }
 
+type NewEvent = Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'>;
+
+export type LocalSfnErrorCode =
+  | 'ExecutionAlreadyExists'
+  | 'ExecutionDoesNotExist'
+  | 'InvalidName'
+  | 'InvalidExecutionInput'
+  | 'InvalidArn'
+  | 'InvalidToken'
+  | 'StateMachineDoesNotExist'
+  | 'ValidationException';
+
 /** Named as the service names them, so the SFN endpoint can return them as they are. */
 export class LocalSfnError extends Error {
   constructor(
-    readonly code: 'ExecutionAlreadyExists' | 'ExecutionDoesNotExist' | 'InvalidName' | 'InvalidExecutionInput' | 'InvalidArn',
+    readonly code: LocalSfnErrorCode,
     message: string,
   ) {
     super(message);
@@ -60,34 +89,63 @@ export interface LocalExecutionsOptions {
   clock: WarpClock;
   /** Called when an execution ends, for the runtime's bookkeeping. */
   onSettled?: (info: ExecutionInfo) => void;
+  /**
+   * The service's "Step Functions Execution Status Change" event, once per transition: RUNNING when an
+   * execution starts, then SUCCEEDED, FAILED, ABORTED or TIMED_OUT when it ends. Not for an execution cut
+   * off by `close()`: on AWS it would go on, and the runtime resumes it at its next start. A returned
+   * promise is awaited by `close()`; its rejection is logged.
+   */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** The role the local executions "run as"; on AWS the state machine's role. */
+export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/step-scheduler-local';
+
+/**
+ * The service's rule for execution names: 1-80 characters, none of white space, brackets, wildcards,
+ * `" # % \ ^ | ~ ` $ & , ; : /` or control characters.
+ */
+const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const MAX_INPUT_BYTES = 256 * 1024;
 /** Node timers overflow past 2^31-1 ms; a longer real-time wait is slept in that many ms at most. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const json = (value: unknown) => JSON.stringify(value ?? null);
 
 export class LocalExecutions {
   private readonly entries = new Map<string, Entry>();
-  /** Task handler calls still going, so a shutdown never closes the store under one. */
+  /** Task handler calls and status-change handlers still going, so a shutdown never closes the store under one. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+  /** When the state machine was "created": DescribeStateMachine's creationDate. */
+  readonly creationDate: Date;
 
-  constructor(private readonly options: LocalExecutionsOptions) {}
+  constructor(private readonly options: LocalExecutionsOptions) {
+    this.creationDate = options.clock.now();
+  }
 
   get stateMachineArn(): string {
     return this.options.stateMachineArn;
+  }
+
+  /** The definition the engine runs, as DescribeStateMachine gives it (JSON text). */
+  definition(): string {
+    return JSON.stringify(localDefinition(), null, 2);
   }
 
   now(): Date {
     return this.options.clock.now();
   }
 
-  /** StartExecution: a repeated name with the same input returns the running execution, as the service does. */
-  start(name: string, input: unknown): ExecutionInfo {
+  /**
+   * StartExecution: a repeated name with the same input returns the running execution, as the service does.
+   * `inputText` is the input as the caller wrote it, which the service keeps verbatim (the API's `input`).
+   */
+  start(name: string, input: unknown, inputText?: string): ExecutionInfo {
     if (!NAME.test(name)) throw new LocalSfnError('InvalidName', `Invalid Name: '${name}'`);
-    const text = JSON.stringify(input ?? {});
-    if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw new LocalSfnError('InvalidExecutionInput', 'input is over 256 KB');
+    const text = inputText ?? JSON.stringify(input ?? {});
+    if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw new LocalSfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input is over 256 KB');
+    const value = parseInput(text);
     const executionArn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.entries.get(executionArn);
     if (existing) {
@@ -106,18 +164,17 @@ export class LocalExecutions {
       settled: Promise.resolve(),
     };
     this.entries.set(executionArn, entry);
-    entry.settled = this.run(entry, JSON.parse(text));
+    // Written here rather than from the engine's log, so a history read right after the start has it.
+    this.push(entry, { type: 'ExecutionStarted', input: text, roleArn: LOCAL_ROLE_ARN });
+    this.announce(entry);
+    entry.settled = this.run(entry, value);
     return this.info(entry);
   }
 
   stop(executionArn: string, details: { error?: string; cause?: string } = {}): ExecutionInfo {
     const entry = this.get(executionArn);
     if (entry.status === 'RUNNING') {
-      entry.status = 'ABORTED';
-      entry.stopDate = this.options.clock.now();
-      entry.error = details.error;
-      entry.cause = details.cause;
-      this.push(entry, { type: 'ExecutionAborted', error: details.error, cause: details.cause });
+      this.finish(entry, { status: 'ABORTED', error: details.error, cause: details.cause });
       entry.controller.abort(new Error('execution stopped'));
     }
     return this.info(entry);
@@ -127,10 +184,11 @@ export class LocalExecutions {
     return this.info(this.get(executionArn));
   }
 
+  /** Newest first, as ListExecutions orders them. */
   list(statusFilter?: ExecutionStatus): ExecutionInfo[] {
     return [...this.entries.values()]
       .filter((e) => !statusFilter || e.status === statusFilter)
-      .sort((a, b) => b.startDate.getTime() - a.startDate.getTime())
+      .sort((a, b) => b.startDate.getTime() - a.startDate.getTime() || (a.executionArn < b.executionArn ? 1 : -1))
       .map((e) => this.info(e));
   }
 
@@ -149,6 +207,7 @@ export class LocalExecutions {
 
   /** Abort every running execution and wait for them to end (shutdown). */
   async close(): Promise<void> {
+    this.closing = true;
     for (const entry of this.entries.values()) entry.controller.abort(new Error('runtime shutting down'));
     await Promise.all([...this.entries.values()].map((e) => e.settled));
     await Promise.allSettled([...this.inFlight]);
@@ -158,7 +217,7 @@ export class LocalExecutions {
   private startFromState(params: unknown) {
     const { Name, Input } = params as { Name: string; Input: unknown };
     try {
-      const info = this.start(Name, typeof Input === 'string' ? JSON.parse(Input) : Input);
+      const info = typeof Input === 'string' ? this.start(Name, undefined, Input) : this.start(Name, Input);
       return { ExecutionArn: info.executionArn, StartDate: info.startDate.toISOString() };
     } catch (error) {
       // The names the service integration gives these errors, which the ASL's Catch matches.
@@ -182,17 +241,51 @@ export class LocalExecutions {
     return { ...info };
   }
 
-  private push(entry: Entry, event: Omit<HistoryEvent, 'id' | 'previousEventId' | 'timestamp'>): void {
+  /** Appends an event; nothing follows an execution's terminal event (a Lambda that ends after a stop, say). */
+  private push(entry: Entry, event: NewEvent): void {
+    if (entry.status !== 'RUNNING') return;
     const id = entry.history.length + 1;
     entry.history.push({ id, previousEventId: id - 1, timestamp: this.options.clock.now(), ...event });
+  }
+
+  /** The one place an execution ends: its status, its single terminal event, its announcement. */
+  private finish(entry: Entry, end: { status: Exclude<ExecutionStatus, 'RUNNING'>; output?: string; error?: string; cause?: string }): void {
+    if (entry.status !== 'RUNNING') return;
+    const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' }[end.status];
+    this.push(entry, end.status === 'SUCCEEDED' ? { type, output: end.output } : { type, error: end.error, cause: end.cause });
+    entry.status = end.status;
+    entry.stopDate = this.options.clock.now();
+    entry.output = end.output;
+    entry.error = end.error;
+    entry.cause = end.cause;
+    this.announce(entry);
+  }
+
+  private announce(entry: Entry): void {
+    const { onStatusChange } = this.options;
+    if (!onStatusChange) return;
+    const event = executionStatusChangeEvent(this.info(entry), { id: randomUUID() });
+    const failed = (error: unknown) => logger.error('execution status change handler failed', { executionArn: entry.executionArn, status: entry.status, error });
+    try {
+      const pending = onStatusChange(event);
+      if (pending) {
+        const tracked = pending.catch(failed).finally(() => this.inFlight.delete(tracked));
+        this.inFlight.add(tracked);
+      }
+    } catch (error) {
+      failed(error);
+    }
   }
 
   private async run(entry: Entry, input: unknown): Promise<void> {
     const { clock } = this.options;
     const asl = loadDefinition();
-    const machine = new StateMachine(localDefinition() as never);
+    const definition = localDefinition() as { States: Record<string, { Resource?: string }> };
+    const machine = new StateMachine(definition as never);
     const signal = entry.controller.signal;
     const handlers = bindTaskStates(asl, this.options.functions);
+    const region = entry.stateMachineArn.split(':')[3] ?? '';
+    const recorder = new HistoryRecorder((event) => this.push(entry, event), signal);
     // The Step Functions service integration ContinueAsNew uses, answered by this same service.
     for (const [state, definition] of Object.entries(asl.States as Record<string, { Resource?: string }>)) {
       if (definition.Resource === START_EXECUTION) handlers[state] = async (params) => this.startFromState(params);
@@ -200,23 +293,26 @@ export class LocalExecutions {
     // The planned time of the next run, as the last Calculate returned it; the Wait sleeps until it.
     let runAt: number | undefined;
     for (const [state, handler] of Object.entries(handlers)) {
+      const resource = definition.States[state]?.Resource ?? '';
+      const task: TaskResource = resource === START_EXECUTION ? { kind: 'states', resource: 'startExecution', region } : { kind: 'lambda', resource };
       handlers[state] = async (stateInput) => {
         // A stopped execution never starts another step, even if the engine had one scheduled.
         signal.throwIfAborted();
-        const call = Promise.resolve(handler(withWarpedStart(stateInput, entry.startDate) as typeof stateInput));
-        // An abort ends the engine's run at once, but a Lambda already called goes on to its end: close() waits for it.
-        this.inFlight.add(call);
-        let output;
-        try {
-          output = await call;
-        } finally {
-          this.inFlight.delete(call);
-        }
+        const output = await recorder.call(state, task, stateInput, async () => {
+          const call = Promise.resolve(handler(withWarpedStart(stateInput, entry.startDate) as typeof stateInput));
+          // An abort ends the engine's run at once, but a Lambda already called goes on to its end: close() waits for it.
+          this.inFlight.add(call);
+          try {
+            return await call;
+          } finally {
+            this.inFlight.delete(call);
+          }
+        });
         if (state === 'Calculate') {
           const next = (output as { runAt?: string | null } | null)?.runAt;
           runAt = next ? Date.parse(next) : undefined;
         }
-        return output;
+        return output as Awaited<ReturnType<typeof handler>>;
       };
     }
     const waitTimeOverrides = {
@@ -235,7 +331,7 @@ export class LocalExecutions {
       overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: entry.executionArn, Name: entry.name, StartTime: entry.startDate.toISOString(), Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+        Execution: { Id: entry.executionArn, Name: entry.name, StartTime: entry.startDate.toISOString(), Input: input as never, RoleArn: LOCAL_ROLE_ARN },
         StateMachine: { Id: entry.stateMachineArn, Name: entry.stateMachineArn.split(':').pop() },
       },
     });
@@ -243,59 +339,162 @@ export class LocalExecutions {
     signal.addEventListener('abort', onAbort, { once: true });
 
     try {
-      for await (const event of execution.eventLogs) this.record(entry, event);
+      for await (const event of execution.eventLogs) recorder.record(event);
       const output = await execution.result;
-      if (entry.status === 'RUNNING') {
-        entry.status = 'SUCCEEDED';
-        entry.output = JSON.stringify(output ?? null);
-        entry.stopDate = clock.now();
-      }
+      // An abort resolves the result with null: a stop has already ended the entry, a shutdown is handled below.
+      if (!signal.aborted) this.finish(entry, { status: 'SUCCEEDED', output: json(output) });
     } catch (error) {
-      if (entry.status === 'RUNNING') {
-        const failure = error as { name?: string; message?: string };
-        entry.status = 'FAILED';
-        entry.error = failure.name ?? 'Error';
-        entry.cause = failure.message ?? String(error);
-        entry.stopDate = clock.now();
-        this.push(entry, { type: 'ExecutionFailed', error: entry.error, cause: entry.cause });
-        logger.warn('execution failed', { executionArn: entry.executionArn, error: entry.error, cause: entry.cause });
+      if ((error as Error | undefined)?.name === 'ExecutionTimeoutError') {
+        this.finish(entry, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
+      } else {
+        // The engine wraps the state's error (a Fail state's Error and Cause, a Lambda's error) in an ExecutionError.
+        const failure = ((error as { cause?: unknown }).cause ?? error) as { name?: string; message?: string; cause?: unknown };
+        const cause = typeof failure.cause === 'string' ? failure.cause : (failure.message ?? String(failure));
+        if (entry.status === 'RUNNING') logger.warn('execution failed', { executionArn: entry.executionArn, error: failure.name, cause });
+        this.finish(entry, { status: 'FAILED', error: failure.name ?? 'Error', cause });
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
+      recorder.release();
+      if (entry.status === 'RUNNING') this.cutOff(entry);
       this.options.onSettled?.(this.info(entry));
     }
   }
 
-  /** Translate the engine's log into the service's event types, so history sizes compare with AWS. */
-  private record(entry: Entry, event: EventLog): void {
-    if (event.type === 'ExecutionStarted') return this.push(entry, { type: 'ExecutionStarted' });
-    if (event.type === 'ExecutionSucceeded') return this.push(entry, { type: 'ExecutionSucceeded' });
-    if (!('state' in event) || 'parentState' in event) return;
+  /**
+   * An execution cut off by a shutdown: on AWS it would go on, and the next start resumes it, so it is not
+   * announced as ended; it is marked ABORTED only so that nothing waits for it in this process.
+   */
+  private cutOff(entry: Entry): void {
+    const cause = this.closing ? 'runtime shutting down' : 'the engine ended the run without a result';
+    this.push(entry, { type: 'ExecutionAborted', error: 'States.Runtime', cause });
+    Object.assign(entry, { status: 'ABORTED', stopDate: this.options.clock.now(), error: 'States.Runtime', cause });
+  }
+}
+
+type TaskResource = { kind: 'lambda'; resource: string } | { kind: 'states'; resource: string; region: string };
+
+/**
+ * One execution's history, in the order and shapes the service writes it, from two sources: the engine's
+ * log (states entered and exited, retries) and the Task calls themselves, which alone see a Lambda's own
+ * input (after Parameters) and output (before ResultPath). The engine hands its log over asynchronously,
+ * so a Task call first waits until the event that started its attempt (the state's Entered, or a retry) is
+ * written, and its Scheduled/Started events land after it.
+ */
+class HistoryRecorder {
+  /** Per Task state: attempts whose starting event has been written, and attempts called. */
+  private readonly written = new Map<string, number>();
+  private readonly called = new Map<string, number>();
+  private readonly waiters = new Set<{ state: string; attempt: number; resolve: () => void }>();
+  /** The attempt still running, per Task state: the engine can give up on one (a task timeout). */
+  private readonly open = new Map<string, { task: TaskResource; done: boolean }>();
+
+  constructor(
+    private readonly push: (event: NewEvent) => void,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  record(event: EventLog): void {
+    // Terminal events are the execution's own (start, finish, stop), written where they happen.
+    if (!('state' in event)) return;
     const stateName = event.state.name;
     const isTask = event.state.type === 'Task';
+    // This ASL has no Map or Parallel; if one is added, its inner Tasks still get their calls let through.
+    if ('parentState' in event) {
+      if (isTask && (event.type === 'StateEntered' || event.type === 'StateRetried')) this.attemptWritten(stateName);
+      return;
+    }
     switch (event.type) {
       case 'StateEntered':
-        this.push(entry, { type: `${event.state.type}StateEntered`, stateName });
-        if (isTask) {
-          this.push(entry, { type: 'LambdaFunctionScheduled', stateName });
-          this.push(entry, { type: 'LambdaFunctionStarted', stateName });
-        }
-        return;
-      case 'StateExited':
-        if (isTask) this.push(entry, { type: 'LambdaFunctionSucceeded', stateName });
-        this.push(entry, { type: `${event.state.type}StateExited`, stateName });
-        return;
-      case 'StateFailed':
-        this.push(entry, { type: isTask ? 'LambdaFunctionFailed' : 'ExecutionFailed', stateName, error: event.Error, cause: String(event.Cause) });
+        this.push({ type: `${event.state.type}StateEntered`, stateName, input: json(event.state.input) });
+        if (isTask) this.attemptWritten(stateName);
         return;
       case 'StateRetried':
-        this.push(entry, { type: 'LambdaFunctionScheduled', stateName });
-        this.push(entry, { type: 'LambdaFunctionStarted', stateName });
+        if (isTask) this.attemptWritten(stateName);
+        return;
+      case 'StateFailed': {
+        // A Task's own failure was written by its call; one still open is a failure of the engine's (a timeout).
+        const attempt = this.open.get(stateName);
+        if (isTask && attempt && !attempt.done) {
+          attempt.done = true;
+          this.outcome(stateName, attempt.task, { error: event.Error, cause: String(event.Cause) }, event.Error === 'States.Timeout');
+        }
+        return;
+      }
+      case 'StateExited':
+        this.push({ type: `${event.state.type}StateExited`, stateName, output: json(event.state.output) });
         return;
       case 'StateCaught':
-        this.push(entry, { type: `${event.state.type}StateExited`, stateName });
+        // The service writes nothing for the catch itself: the state's Exited (with the error at ResultPath) follows.
         return;
     }
+  }
+
+  /** Runs one attempt of a Task state, writing its Scheduled, Started and outcome events around it. */
+  async call(state: string, task: TaskResource, input: unknown, invoke: () => Promise<unknown>): Promise<unknown> {
+    const attempt = (this.called.get(state) ?? 0) + 1;
+    this.called.set(state, attempt);
+    await this.attemptStarted(state, attempt);
+    this.signal.throwIfAborted();
+    const open = { task, done: false };
+    this.open.set(state, open);
+    if (task.kind === 'lambda') {
+      this.push({ type: 'LambdaFunctionScheduled', stateName: state, resource: task.resource, input: json(input) });
+      this.push({ type: 'LambdaFunctionStarted', stateName: state });
+    } else {
+      const integration = { resourceType: task.kind, resource: task.resource };
+      this.push({ type: 'TaskScheduled', stateName: state, ...integration, region: task.region, parameters: json(input) });
+      this.push({ type: 'TaskStarted', stateName: state, ...integration });
+    }
+    try {
+      const output = await invoke();
+      if (!open.done) this.outcome(state, task, { output: json(output) });
+      return output;
+    } catch (error) {
+      const failure = error as { name?: string; message?: string };
+      if (!open.done) this.outcome(state, task, { error: failure.name ?? 'Error', cause: failure.message ?? String(error) });
+      throw error;
+    } finally {
+      open.done = true;
+    }
+  }
+
+  /** Lets every waiting call go on (the execution ended; each then sees the abort or the closed history). */
+  release(): void {
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+  }
+
+  private outcome(state: string, task: TaskResource, result: { output?: string; error?: string; cause?: string }, timedOut = false): void {
+    const prefix = task.kind === 'lambda' ? 'LambdaFunction' : 'Task';
+    const integration = task.kind === 'lambda' ? {} : { resourceType: task.kind, resource: task.resource };
+    if (result.output !== undefined) this.push({ type: `${prefix}Succeeded`, stateName: state, ...integration, output: result.output });
+    else this.push({ type: `${prefix}${timedOut ? 'TimedOut' : 'Failed'}`, stateName: state, ...integration, error: result.error, cause: result.cause });
+  }
+
+  private attemptWritten(state: string): void {
+    const written = (this.written.get(state) ?? 0) + 1;
+    this.written.set(state, written);
+    for (const waiter of this.waiters) {
+      if (waiter.state === state && waiter.attempt <= written) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private attemptStarted(state: string, attempt: number): Promise<void> {
+    if ((this.written.get(state) ?? 0) >= attempt || this.signal.aborted) return Promise.resolve();
+    // An abort ends the engine's log, and with it the run, whose release() lets this go.
+    return new Promise((resolve) => this.waiters.add({ state, attempt, resolve }));
+  }
+}
+
+function parseInput(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new LocalSfnError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`);
   }
 }
 
