@@ -216,6 +216,8 @@ function beginInput(deps: AttemptDeps, input: RunInput, ref: RunRef) {
     totalRuns: schedule.totalRuns,
     ...(input.executionArn ? { executionArn: input.executionArn } : {}),
     now: deps.now(),
+    // Real time whatever the clock: a failed run's duration is measured from its last begin.
+    realNowMs: Date.now(),
   };
 }
 
@@ -303,6 +305,7 @@ export async function recordFailure(deps: AttemptDeps, input: FailureInput): Pro
       iteration: schedule.iteration,
       plannedAt: beginInput(deps, input, ref).plannedAt,
       now: deps.now(),
+      realNowMs: Date.now(),
       ...expiry(job, deps.now()),
     });
   } catch (caught) {

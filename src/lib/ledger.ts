@@ -80,6 +80,8 @@ export interface BeginInput extends RunRef {
   totalRuns: number | null;
   executionArn?: string;
   now: Date;
+  /** Real time (epoch ms) whatever the clock: a failed run's duration is measured from it. Default: `now`. */
+  realNowMs?: number;
 }
 
 /** What begin found: a fresh or retried attempt to run, or a run that is already settled. */
@@ -118,6 +120,8 @@ export interface SettleInput extends RunRef {
   iteration: number;
   plannedAt: string;
   now: Date;
+  /** Real time (epoch ms): a failure's duration is the real time since its last begin. Default: `now`. */
+  realNowMs?: number;
   /** TTL (epoch seconds) for the run item, and for the parent when this settle ends it. */
   expiresAt?: number;
 }

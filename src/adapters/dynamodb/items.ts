@@ -41,6 +41,8 @@ export interface RunItem {
   startedAt: string;
   /** Epoch ms of `startedAt`, so a duration can be computed in a write. */
   startedAtMs?: number;
+  /** Real epoch ms of the last begin (the local clock may be warped), for a failure's duration. */
+  startedAtRealMs?: number;
   finishedAt?: string;
   durationMs?: number;
   attempts: number;
@@ -88,7 +90,7 @@ export function toJobRecord(item: JobItem): JobRecord {
 }
 
 export function toRunRecord(item: RunItem): RunRecord {
-  const { pk: _pk, sk: _sk, startedAtMs: _ms, jobPatch: _patch, settlement: _settlement, expiresAt: _expiresAt, kind, requestId, index, iteration, ...run } = item;
+  const { pk: _pk, sk: _sk, startedAtMs: _ms, startedAtRealMs: _realMs, jobPatch: _patch, settlement: _settlement, expiresAt: _expiresAt, kind, requestId, index, iteration, ...run } = item;
   if (requestId !== undefined && kind !== undefined) {
     // A trigger stored before the ledger has no iteration: it stands for no planned run.
     return { ...run, kind, requestId, index: index ?? 0, iteration: iteration ?? -1 };

@@ -98,6 +98,8 @@ export class DynamoDbRunLedger implements RunLedger {
         .set('plannedAt', input.plannedAt)
         .set('startedAt', now)
         .set('startedAtMs', input.now.getTime())
+        // Real time, whatever the clock (a warped one locally): a failure's duration is measured from it.
+        .set('startedAtRealMs', input.realNowMs ?? input.now.getTime())
         .set('state', 'STARTED')
         .set('executionArn', input.executionArn)
         .increment('attempts', 1)
@@ -145,8 +147,11 @@ export class DynamoDbRunLedger implements RunLedger {
       update.set('result', outcome.result).set('durationMs', Math.max(0, Math.round(outcome.durationMs)));
     } else {
       // A failure may come before the run was ever begun (beginning it was what kept failing): the item then
-      // gets its identity here. Its duration is unknown: the attempts ran in invocations before this one.
+      // gets its identity here. Its duration is real time since its last begin (none when never begun).
       this.identity(update, input)
+        .setExpression('#durationMs = :realNow - if_not_exists(#startedAtRealMs, :realNow)')
+        .names('durationMs', 'startedAtRealMs')
+        .values({ ':realNow': input.realNowMs ?? input.now.getTime() })
         .set('error', outcome.error)
         .set('phase', input.phase)
         .set('plannedAt', input.plannedAt)

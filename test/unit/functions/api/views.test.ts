@@ -97,8 +97,9 @@ describe('jobSummaryView', () => {
       jobId: 'weekly',
       status: 'SCHEDULED',
       job: workflow,
-      currentDay: null,
-      progress: { percentage: 25, completedRuns: 2, failedRuns: 0, skippedRuns: 0, totalRuns: 8, completedDays: null, totalDays: null },
+      // A workflow's seed-000 days are derived from its counters: run `cursor` (1) is day 2.
+      currentDay: 2,
+      progress: { percentage: 25, completedRuns: 2, failedRuns: 0, skippedRuns: 0, totalRuns: 8, completedDays: 2, totalDays: 8 },
       nextRunAt: '2024-12-07T10:00:00Z',
       createdAt: '2024-12-04T10:00:00Z',
       updatedAt: '2024-12-06T10:00:01Z',
