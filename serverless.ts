@@ -68,7 +68,7 @@ const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: St
     definition: { handler: 'src/functions/calculator/handler.handler', description: 'Computes the next run of a job' },
     statements: [],
   },
-  // src/lib/runner.ts + extra-runner.ts through the two stores (Get, Put, Update, Query on the table: no index,
+  // src/lib/attempt.ts through the stores and the run ledger (Get, Put, Update, Query on the table: no index,
   // no Scan, no delete), the notifier (Publish to the topic) and the failure sink (a job's failureDestination).
   task: {
     definition: { handler: 'src/functions/task/handler.handler', description: 'Runs one run of a job and records it', timeout: 120 },
@@ -98,6 +98,27 @@ const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: St
       { Effect: 'Allow', Action: ['states:StartExecution', 'states:ListExecutions'], Resource: [stateMachineArn] },
       { Effect: 'Allow', Action: ['states:StopExecution'], Resource: [executionsArn] },
     ],
+  },
+  // The job record follows its executions (JobService.followExecution): Step Functions' own status-change
+  // events for this state machine, whoever started or stopped the execution. Reads and writes the job and
+  // request items (Get, Put, Update on the table); calls no AWS service besides.
+  events: {
+    definition: {
+      handler: 'src/functions/events/handler.handler',
+      description: 'Keeps a job record in step with its executions (console and CLI starts and stops)',
+      events: [
+        {
+          eventBridge: {
+            pattern: {
+              source: ['aws.states'],
+              'detail-type': ['Step Functions Execution Status Change'],
+              detail: { status: ['RUNNING', 'ABORTED', 'FAILED', 'TIMED_OUT'], stateMachineArn: [stateMachineArn] },
+            },
+          },
+        },
+      ],
+    },
+    statements: [{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [tableArn] }],
   },
 };
 

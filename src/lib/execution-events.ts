@@ -4,6 +4,8 @@
  * builds the same event from its engine, so one handler serves both.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
+import { ExtraCursorSchema, type ExtraCursor } from './extra-runs';
+import { JobSchema, type Job } from './job';
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
@@ -79,4 +81,27 @@ export function executionStatusChangeEvent(execution: ExecutionSnapshot, meta: {
       cause: execution.cause ?? null,
     },
   };
+}
+
+/**
+ * The job (and, for a trigger or backfill, the request's cursor) an execution of the scheduler runs, from
+ * its input: `{ job, extra }`, `{ job, cursor }`, `{ job }`, or the job itself (a console execution pasting
+ * seed 002's example). Undefined for an input that is none of them (another state machine, a broken paste).
+ * @example executionInputOf('{"job":{"id":"daily",…}}')?.job.id // 'daily'
+ */
+export function executionInputOf(input: string | null): { job: Job; extra?: ExtraCursor } | undefined {
+  if (input === null) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(input);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const wrapped = 'job' in value;
+  const job = JobSchema.safeParse(wrapped ? (value as { job: unknown }).job : value);
+  if (!job.success) return undefined;
+  if (!wrapped || !('extra' in value)) return { job: job.data };
+  const extra = ExtraCursorSchema.safeParse((value as { extra: unknown }).extra);
+  return extra.success ? { job: job.data, extra: extra.data } : undefined;
 }

@@ -13,11 +13,12 @@
  * or restart.
  */
 import { resumeFrom } from './continue-as-new';
-import { JobNotFoundError, JobStateError, ValidationError } from './errors';
+import { JobConflictError, JobNotFoundError, JobStateError, ValidationError } from './errors';
+import { executionInputOf, type ExecutionStatusChangeDetail } from './execution-events';
 import type { ExecutionService } from './executions';
 import { newRequestId, planBackfill, requestExecution } from './extra-runs';
 import { LIVE, requestSeries, type RunLedger } from './ledger';
-import type { Job, Schedule } from './job';
+import { retentionExpiry, type Job, type Schedule } from './job';
 import type { JsonValue } from './json';
 import { nextRun, totalRuns, upcomingRuns } from './schedule';
 import type { RunDurations } from './stats';
@@ -25,9 +26,9 @@ import { isFinalStatus, PAUSED } from './status';
 import type { ExtraRequest, JobRecord, JobStore, NewExtraRequest, Page, RequestStore, RunRecord } from './store';
 
 /** The job store as the service uses it: the job lifecycle and reads, none of the run protocol. */
-export type JobStorePort = Pick<JobStore, 'createJob' | 'getJob' | 'listJobs' | 'pauseJob' | 'resumeJob' | 'cancelJob' | 'recordExecution' | 'deleteJob'>;
+export type JobStorePort = Pick<JobStore, 'createJob' | 'getJob' | 'listJobs' | 'pauseJob' | 'resumeJob' | 'cancelJob' | 'failJob' | 'recordExecution' | 'deleteJob'>;
 /** The trigger/backfill store as the service uses it: requests and reads, none of the run protocol. */
-export type ExtraRunStorePort = Pick<RequestStore, 'createRequest' | 'listRequests' | 'listRunningRequests' | 'recordExecution' | 'endRequest'>;
+export type ExtraRunStorePort = Pick<RequestStore, 'createRequest' | 'getRequest' | 'listRequests' | 'listRunningRequests' | 'recordExecution' | 'endRequest'>;
 /** The run ledger as the service uses it: reads only; runs are begun and settled by the task. */
 export type RunLedgerPort = Pick<RunLedger, 'get' | 'list'>;
 export type ExecutionPort = Pick<ExecutionService, 'start' | 'stop' | 'ping'>;
@@ -106,6 +107,63 @@ export class JobService {
       executionArn = await this.startAndRecord({ jobId: job.id }, job.id, { job });
     }
     return { outcome, record, executionArn };
+  }
+
+  /**
+   * The job record follows its executions, whoever started or stopped them (the API, the console, the CLI,
+   * a Fail state, a timeout): the handler of Step Functions' "Execution Status Change" events calls this.
+   * - RUNNING: a job started from the console or the CLI gets its item now (before its first run, which may
+   *   be a day away) and every execution is listed on its job as it starts.
+   * - ABORTED, FAILED, TIMED_OUT: a job still going is settled (CANCELLED, or FAILED with the cause, no next
+   *   run), unless it is paused (a pause stops its execution), a newer execution of it carries on
+   *   (ContinueAsNew, a resume), or it was resumed after this execution stopped. A trigger or backfill
+   *   request still running on that execution ends CANCELLED or FAILED.
+   * Anything else (another state machine's input, a job already final) is left alone: 'ignored'.
+   * @example await service.followExecution({ executionArn, name: 'daily', status: 'ABORTED', input: '{"job":{…}}', stopDate: Date.now(), error: null, cause: null }) // 'cancelled'
+   */
+  async followExecution(detail: FollowedExecution): Promise<'registered' | 'cancelled' | 'failed' | 'ignored'> {
+    const input = executionInputOf(detail.input);
+    if (!input) return 'ignored';
+    const { job } = input;
+    const stopped = detail.status === 'ABORTED' ? 'cancelled' : 'failed';
+    const why =
+      detail.status === 'ABORTED'
+        ? `execution ${detail.name} was stopped${detail.cause ? `: ${detail.cause}` : ''}`
+        : `execution ${detail.name} ${detail.status === 'TIMED_OUT' ? 'timed out' : 'failed'}: ${[detail.error, detail.cause].filter(Boolean).join(': ') || 'no cause given'}`;
+    if (input.extra) {
+      // A request's item is written before its execution starts: nothing to register.
+      if (detail.status === 'RUNNING') return 'ignored';
+      const request = await this.ports.extras.getRequest(job.id, input.extra.requestId);
+      if (!request || request.state !== 'RUNNING' || newerThan(request.executionArns, detail.executionArn)) return 'ignored';
+      await this.ports.extras.endRequest(job.id, request.requestId, stopped === 'cancelled' ? 'CANCELLED' : 'FAILED', this.ports.now(), why);
+      return stopped;
+    }
+    if (detail.status === 'RUNNING') {
+      try {
+        // Most executions belong to a job already stored (the API's, a ContinueAsNew, a resume): one write.
+        await this.ports.store.recordExecution(job.id, detail.executionArn, this.ports.now());
+      } catch (error) {
+        if (!(error instanceof JobNotFoundError)) throw error;
+        const total = totalRuns(job);
+        try {
+          await this.ports.store.createJob(job, { totalRuns: total, nextRunAt: nextRun(job, { iteration: 0 }, total).runAt, now: this.ports.now() });
+        } catch (conflict) {
+          // Another job under that id: the execution's first run will find out; this one is not ours to list.
+          if (conflict instanceof JobConflictError) return 'ignored';
+          throw conflict;
+        }
+        await this.ports.store.recordExecution(job.id, detail.executionArn, this.ports.now());
+      }
+      return 'registered';
+    }
+    const record = await this.ports.store.getJob(job.id);
+    if (!record || isFinalStatus(record.status) || record.status === PAUSED) return 'ignored';
+    if (newerThan(record.executionArns, detail.executionArn)) return 'ignored';
+    if (record.resumedAt !== undefined && detail.stopDate !== null && detail.stopDate <= Date.parse(record.resumedAt)) return 'ignored';
+    const expiresAt = retentionExpiry(job, this.ports.now());
+    if (stopped === 'cancelled') await this.ports.store.cancelJob(job.id, why, this.ports.now(), expiresAt);
+    else await this.ports.store.failJob(job.id, why, this.ports.now(), expiresAt);
+    return stopped;
   }
 
   /** A job's record; JobNotFoundError (404) when there is none. */
@@ -361,4 +419,13 @@ export async function eachBounded<T, R>(items: readonly T[], limit: number, work
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure !== undefined) throw failure.error;
   return results;
+}
+
+/** What followExecution reads of a status-change event's detail. */
+export type FollowedExecution = Pick<ExecutionStatusChangeDetail, 'executionArn' | 'name' | 'status' | 'input' | 'stopDate' | 'error' | 'cause'>;
+
+/** Whether `arns` lists a newer execution after `arn` (an execution not listed yet counts as the newest). */
+function newerThan(arns: readonly string[], arn: string): boolean {
+  const at = arns.indexOf(arn);
+  return at >= 0 && at < arns.length - 1;
 }

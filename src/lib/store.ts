@@ -42,6 +42,8 @@ export interface JobRecord {
   pausedAt?: string;
   pauseNote?: string;
   statusBeforePause?: JobStatus;
+  /** When it was last resumed: an execution that stopped before then no longer speaks for the job. */
+  resumedAt?: string;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */
   metrics: { retries: number; runDurationMsTotal: number };
 }

@@ -21,6 +21,7 @@ import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
 import { createCalculatorHandler } from '../functions/calculator/handler';
 import { createTaskHandler } from '../functions/task/handler';
 import { createApi } from '../functions/api/app';
+import { createEventsHandler } from '../functions/events/handler';
 import { executionArnFor, type ExecutionService } from '../lib/executions';
 import { JobService } from '../lib/job-service';
 import type { JobStore, RequestStore } from '../lib/store';
@@ -142,6 +143,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
   const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
 
+  // Bound once the job service exists (below); executions only announce changes once started.
+  let events: (event: unknown) => Promise<unknown> = async () => undefined;
   const executions = new LocalExecutions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     functions: {
@@ -160,6 +163,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     },
     clock,
     onSettled: (info: ExecutionInfo) => logger.debug('execution settled', { executionArn: info.executionArn, status: info.status }),
+    // What the EventBridge rule delivers on AWS, to the same handler: the job record follows its executions.
+    onStatusChange: (event) => events(event).then(() => undefined),
   });
   started.push(() => executions.close());
   const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
@@ -175,6 +180,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     now,
   };
   const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
+  events = createEventsHandler(() => service);
   const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());

@@ -130,11 +130,26 @@ describe('aws stepfunctions against the local endpoint', () => {
     expect(unknown).toEqual({ code: 254, error: 'ExecutionDoesNotExist' });
     expect(noMachine).toEqual({ code: 254, error: 'StateMachineDoesNotExist' });
 
+    // A job started from the CLI is in the API as soon as its execution starts, an hour before its first run.
+    const jobView = async (id: string) => (await (await fetch(`${runtime.url}/jobs/${id}`)).json()) as { status: string; nextRunAt: string | null; executions: string[]; reason?: string; progress: { completedRuns: number } };
+    const registered = await jobView(longJob.id);
+    expect(registered).toMatchObject({ status: 'INITIALIZED', executions: [toStop.executionArn], progress: { completedRuns: 0 } });
+    // Its first run, rounded up to the second as a Wait state takes it.
+    expect(registered.nextRunAt).toBe(new Date(Math.ceil(later / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+
     // Watch the console job until it ends, and stop the other one meanwhile.
     const [stopped] = await Promise.all([
       awsJson<{ stopDate: string }>('stop-execution', '--execution-arn', toStop.executionArn, '--error', 'Operator', '--cause', 'stopped from the CLI'),
     ]);
     expect(Number.isNaN(Date.parse(stopped.stopDate))).toBe(false);
+    // The job record follows its execution, stopped outside the API: CANCELLED with the cause, no next run.
+    let settled = await jobView(longJob.id);
+    for (let i = 0; settled.status !== 'CANCELLED' && i < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      settled = await jobView(longJob.id);
+    }
+    expect(settled).toMatchObject({ status: 'CANCELLED', nextRunAt: null });
+    expect(settled.reason).toContain('stopped from the CLI');
     let described = await awsJson<{ status: string; input: string; output?: string; stopDate?: string }>('describe-execution', '--execution-arn', started.executionArn);
     for (let i = 0; described.status === 'RUNNING' && i < 30; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));

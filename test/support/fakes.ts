@@ -136,6 +136,7 @@ export class MemoryJobStore implements JobStorePort {
     this.log.push(`store.resumeJob ${jobId}`);
     record.status = record.statusBeforePause;
     record.updatedAt = now.toISOString();
+    record.resumedAt = now.toISOString();
     delete record.statusBeforePause;
     delete record.pausedAt;
     delete record.pauseNote;
@@ -148,6 +149,15 @@ export class MemoryJobStore implements JobStorePort {
     if (isFinalStatus(record.status)) return copy(record);
     this.log.push(`store.cancelJob ${jobId}`);
     Object.assign(record, { status: 'CANCELLED', reason, finishedAt: now.toISOString(), updatedAt: now.toISOString() });
+    return copy(record);
+  }
+
+  /** FAILED unless already final: the first stop wins. */
+  async failJob(jobId: string, reason: string, now: Date): Promise<JobRecord> {
+    const record = this.require(jobId);
+    if (isFinalStatus(record.status)) return copy(record);
+    this.log.push(`store.failJob ${jobId}`);
+    Object.assign(record, { status: 'FAILED', reason, finishedAt: now.toISOString(), updatedAt: now.toISOString() });
     return copy(record);
   }
 
@@ -250,6 +260,11 @@ export class MemoryExtraRunStore implements ExtraRunStorePort {
     };
     this.requests.set(`${input.jobId}|${requestId}`, request);
     return { outcome: keyed ? 'exists' : 'created', request: copy(request) };
+  }
+
+  async getRequest(jobId: string, requestId: string): Promise<ExtraRequest | undefined> {
+    const request = this.requests.get(`${jobId}|${requestId}`);
+    return request && copy(request);
   }
 
   async listRequests(jobId: string, limit: number): Promise<ExtraRequest[]> {

@@ -189,6 +189,7 @@ export class DynamoDbJobStore implements JobStore {
       .setExpression('#status = #statusBeforePause')
       .names('status', 'statusBeforePause')
       .set('updatedAt', iso(nowDate))
+      .set('resumedAt', iso(nowDate))
       .remove('statusBeforePause', 'pausedAt', 'pauseNote')
       .values({ ':paused': PAUSED });
     // Admits only a paused job: resuming a going or final job changes nothing.

@@ -38,7 +38,7 @@ function roleStatements(roleId: string): Statement[] {
 const actionsOf = (list: Statement[]) => list.flatMap((s) => ([] as string[]).concat(s.Action));
 
 /** The function's properties and the logical id of its role (`Role: { Fn::GetAtt: [id, Arn] }`). */
-function lambda(name: 'calculator' | 'task' | 'api'): { properties: Record<string, unknown>; roleId: string } {
+function lambda(name: 'calculator' | 'task' | 'api' | 'events'): { properties: Record<string, unknown>; roleId: string } {
   const found = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName === `step-scheduler-dev-${name}`);
   if (!found) throw new Error(`no function step-scheduler-dev-${name} in the template`);
   const role = found[1].Properties.Role as { 'Fn::GetAtt': [string, string] };
@@ -118,16 +118,17 @@ afterAll(async () => {
 });
 
 describe('sls package', () => {
-  it('packages the three functions on a current Node runtime, each as its own bundle', () => {
+  it('packages the four functions on a current Node runtime, each as its own bundle', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties);
 
     expect(functions.map((f) => f.Handler).sort()).toEqual([
       'src/functions/api/handler.handler',
       'src/functions/calculator/handler.handler',
+      'src/functions/events/handler.handler',
       'src/functions/task/handler.handler',
     ]);
     for (const f of functions) expect(f.Runtime).toBe('nodejs22.x');
-    expect(artifacts.filter((file) => file.endsWith('.zip')).sort()).toEqual(['api.zip', 'calculator.zip', 'task.zip']);
+    expect(artifacts.filter((file) => file.endsWith('.zip')).sort()).toEqual(['api.zip', 'calculator.zip', 'events.zip', 'task.zip']);
   });
 
   it('defines the state machine from the ASL file with the Lambda ARNs substituted, and it validates', () => {
@@ -215,8 +216,22 @@ describe('sls package', () => {
     expect(actions).toEqual(expect.arrayContaining(['logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'xray:PutTraceSegments']));
   });
 
+  it("delivers this state machine's execution status changes (RUNNING, ABORTED, FAILED, TIMED_OUT) to the events function", () => {
+    const rules = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties as { EventPattern: Record<string, unknown>; Targets: Array<{ Arn: unknown }> });
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule?.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['RUNNING', 'ABORTED', 'FAILED', 'TIMED_OUT'] },
+    });
+    // This state machine only: its own ARN, not any execution in the account.
+    expect(JSON.stringify((rule?.EventPattern.detail as { stateMachineArn: unknown }).stateMachineArn)).toContain('step-scheduler-dev-scheduler');
+    expect(JSON.stringify(rule?.Targets.map((t) => t.Arn))).toContain('EventsLambdaFunction');
+  });
+
   it('traces every function with X-Ray (Active) and lets its role send the traces', () => {
-    for (const name of ['calculator', 'task', 'api'] as const) {
+    for (const name of ['calculator', 'task', 'api', 'events'] as const) {
       const { properties, roleId } = lambda(name);
       expect(properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(actionsOf(roleStatements(roleId))).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
@@ -224,9 +239,9 @@ describe('sls package', () => {
   });
 
   it('gives each function a role of its own that writes to its own log group only', () => {
-    const roles = (['calculator', 'task', 'api'] as const).map((name) => [name, lambda(name).roleId] as const);
+    const roles = (['calculator', 'task', 'api', 'events'] as const).map((name) => [name, lambda(name).roleId] as const);
 
-    expect(new Set(roles.map(([, roleId]) => roleId)).size).toBe(3);
+    expect(new Set(roles.map(([, roleId]) => roleId)).size).toBe(4);
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     for (const [name, roleId] of roles) {
       expect(template.Resources[roleId]!.Type).toBe('AWS::IAM::Role');
@@ -248,7 +263,7 @@ describe('sls package', () => {
   });
 
   it('grants the task and the api exactly the calls their code makes, each on named resources', () => {
-    const granted = (name: 'task' | 'api') =>
+    const granted = (name: 'task' | 'api' | 'events') =>
       roleStatements(lambda(name).roleId)
         .filter((s) => actionsOf([s]).some((a) => !/^(logs|xray):/.test(a)))
         .flatMap((s) => actionsOf([s]).map((a) => `${a} ${JSON.stringify(s.Resource)}`));
@@ -260,7 +275,9 @@ describe('sls package', () => {
       'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'step-scheduler-dev-*']],
     });
 
-    // task: src/lib/runner.ts and extra-runner.ts through the stores, the notifier and the failure sink.
+    // events: JobService.followExecution reads and writes job and request items, and calls nothing else.
+    expect(granted('events').sort()).toEqual([`dynamodb:GetItem ${table}`, `dynamodb:PutItem ${table}`, `dynamodb:UpdateItem ${table}`].sort());
+    // task: src/lib/attempt.ts through the stores and the ledger, the notifier and the failure sink.
     expect(granted('task').sort()).toEqual(
       [
         `dynamodb:GetItem ${table}`,
