@@ -410,3 +410,73 @@ describe('reads', () => {
     expect(inputs.now).toEqual(T0);
   });
 });
+
+describe('followExecution: the job record follows its executions, whoever stops them', () => {
+  const event = (status: 'RUNNING' | 'ABORTED' | 'FAILED' | 'TIMED_OUT', input: unknown, overrides: Partial<Parameters<JobService['followExecution']>[0]> = {}) => ({
+    executionArn: arn('console'),
+    name: 'console',
+    status,
+    input: JSON.stringify(input),
+    stopDate: status === 'RUNNING' ? null : T0.getTime(),
+    error: status === 'FAILED' ? 'States.Runtime' : null,
+    cause: status === 'RUNNING' ? null : 'stopped from the console',
+    ...overrides,
+  });
+
+  it('registers a job started from the console (the job itself as input) when its execution starts, listing the execution', async () => {
+    const job = hourly({ id: 'from-console' });
+
+    const outcome = await service.followExecution(event('RUNNING', job));
+
+    expect(outcome).toBe('registered');
+    expect(fakes.store.jobs.get('from-console')).toMatchObject({ status: 'SCHEDULED', cursor: -1, executionArns: [arn('console')], nextRunAt: '2024-12-04T00:00:00Z' });
+  });
+
+  it('lists a ContinueAsNew or resumed execution on the job it already has, without writing the job again', async () => {
+    stored(fakes, {}, { executionArns: [arn('hourly')] });
+
+    expect(await service.followExecution(event('RUNNING', { job: hourly(), cursor: { iteration: 500 } }, { executionArn: arn('hourly--1') }))).toBe('registered');
+    expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([arn('hourly'), arn('hourly--1')]);
+  });
+
+  it('cancels a going job whose execution was stopped outside the API, with the cause, and fails one whose execution failed', async () => {
+    stored(fakes, {}, { executionArns: [arn('console')] });
+    stored(fakes, { id: 'other' }, { executionArns: [arn('console')] });
+
+    expect(await service.followExecution(event('ABORTED', { job: hourly() }))).toBe('cancelled');
+    expect(await service.followExecution(event('FAILED', { job: hourly({ id: 'other' }) }))).toBe('failed');
+
+    expect(fakes.store.jobs.get('hourly')).toMatchObject({ status: 'CANCELLED', reason: 'execution console was stopped: stopped from the console' });
+    expect(fakes.store.jobs.get('other')).toMatchObject({ status: 'FAILED', reason: 'execution console failed: States.Runtime: stopped from the console' });
+  });
+
+  it('leaves alone a paused job (a pause stops its execution), a final one, one a newer execution carries on, and one resumed after the stop', async () => {
+    stored(fakes, { id: 'paused' }, { status: 'PAUSED', statusBeforePause: 'SCHEDULED', executionArns: [arn('console')] });
+    stored(fakes, { id: 'done' }, { status: 'COMPLETED', executionArns: [arn('console')] });
+    stored(fakes, { id: 'handed-over' }, { executionArns: [arn('console'), arn('handed-over--1')] });
+    stored(fakes, { id: 'resumed' }, { executionArns: [arn('console')], resumedAt: new Date(T0.getTime() + 1000).toISOString() });
+
+    for (const id of ['paused', 'done', 'handed-over', 'resumed']) {
+      expect(await service.followExecution(event('ABORTED', { job: hourly({ id }) }))).toBe('ignored');
+    }
+    expect([...fakes.store.jobs.values()].map((r) => [r.jobId, r.status])).toEqual([
+      ['paused', 'PAUSED'],
+      ['done', 'COMPLETED'],
+      ['handed-over', 'SCHEDULED'],
+      ['resumed', 'SCHEDULED'],
+    ]);
+  });
+
+  it('ends a running trigger or backfill request whose execution was stopped, and ignores input that is no job of ours', async () => {
+    stored(fakes, {});
+    const requestId = '20241204T100000000Z-backfill-0a0b0c';
+    fakes.extras.requests.set(`hourly|${requestId}`, runningRequest('hourly', requestId, { executionArns: [arn('console')] }));
+    const extra = { requestId, kind: 'backfill', index: 1, runCount: 3, firstIteration: 0 };
+
+    expect(await service.followExecution(event('ABORTED', { job: hourly(), extra }))).toBe('cancelled');
+    expect(fakes.extras.requests.get(`hourly|${requestId}`)).toMatchObject({ state: 'CANCELLED' });
+    expect(await service.followExecution(event('ABORTED', { someOther: 'machine' }))).toBe('ignored');
+    expect(await service.followExecution(event('FAILED', 'not json', { input: '{' }))).toBe('ignored');
+    expect(fakes.store.jobs.get('hourly')?.status).toBe('SCHEDULED');
+  });
+});
