@@ -37,3 +37,9 @@ export class PayloadTooLargeError extends SchedulerError {
 
 /** A bearer token is required and the request has none, or a wrong one. */
 export class UnauthorizedError extends SchedulerError {}
+
+/** A state-changing request from a browser page on an origin the API does not admit (cors.ts). */
+export class ForbiddenOriginError extends SchedulerError {}
+
+/** A body sent as something other than JSON (a form or text/plain post, which browsers send cross-site unasked). */
+export class UnsupportedMediaTypeError extends SchedulerError {}
