@@ -11,7 +11,7 @@ import { clientOptions, storeConfig, type StoreConfig } from '../common/config';
  * @example createDocumentClient({ tableName: 'jobs', endpoint: 'http://127.0.0.1:8000' })
  */
 export function createDocumentClient(config: StoreConfig): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(clientOptions(config.endpoint));
+  const client = new DynamoDBClient(clientOptions(config.endpoint, process.env, config.credentials));
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       // Optional fields (finishedAt, reason, …) are left off the item rather than rejected.

@@ -29,11 +29,13 @@ import type { JobRecord, JobStore } from '../lib/store';
 import { requestExecution, type ExtraRunStore } from '../lib/extra-runs';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
+import { FilesDir } from '../adapters/files-dir';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
 import { LocalExecutions, type ExecutionInfo } from './executions';
 import { dashboardFiles } from './dashboard-files';
+import { generateCredentials, type LocalCredentials } from './credentials';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
 import { startSfnServer } from './sfn-server';
@@ -65,6 +67,16 @@ export interface RuntimeOptions {
    * `10.0.0.0/8`) that webhooks, data sources and failure URLs may call. Default: public addresses only.
    */
   allowHosts?: string | readonly string[];
+  /**
+   * The one folder jobs may read `file:` data sources from and write `file` failure destinations to
+   * (`--files-dir`); it may not hold or lie inside the store's folder or the outbox. Default: none, and
+   * jobs using files are refused.
+   */
+  filesDir?: string;
+  /** An origin (`https://ops.example.com`, or `*`) whose pages may call the API from a browser; default none. */
+  allowOrigin?: string;
+  /** The keys the DynamoDB and Step Functions endpoints accept; default: a fresh pair for this start. */
+  credentials?: LocalCredentials;
 }
 
 export interface Runtime {
@@ -73,6 +85,10 @@ export interface Runtime {
   dynamoEndpoint: string;
   tableName: string;
   stateMachineArn: string;
+  /** The only keys the DynamoDB and Step Functions endpoints accept (for clients of your own, `sls invoke local`). */
+  credentials: LocalCredentials;
+  /** The files folder's real path, when one was given. */
+  filesDir?: string;
   store: JobStore;
   executions: LocalExecutions;
   clock: WarpClock;
@@ -150,17 +166,23 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   setClock(clock);
   const now = () => clock.now();
 
+  const credentials = options.credentials ?? generateCredentials();
+  const outboxFile = options.memory ? undefined : path.join(dataDir, 'outbox.ndjson');
+  // Checked before anything starts: a files folder holding the store would let a job overwrite it.
+  const files = options.filesDir === undefined ? undefined : await FilesDir.open(options.filesDir, [path.join(dataDir, 'dynamodb'), path.join(dataDir, 'outbox.ndjson')]);
+
   const dynamo = await startLocalDynamo({
     ...(options.memory ? {} : { path: path.join(dataDir, 'dynamodb') }),
     port: options.dynamoPort ?? 0,
+    credentials,
   });
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
-  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint });
+  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials });
   const store = new DynamoDbJobStore(documents, tableName);
   const extras = new DynamoDbExtraRunStore(documents, tableName);
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
-  const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
+  const notifier = createNotifier({ NOTIFY_OUTBOX: outboxFile });
 
   const executions = new LocalExecutions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
@@ -170,38 +192,43 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       task: createTaskHandler(() => ({
         store,
         extras,
-        steps: createSteps({ guard }),
+        steps: createSteps({ guard, ...(files ? { files } : {}) }),
         notifier,
         now,
         // The job's own retry backoff waits on the warped clock (speed 0: no wait at all).
         sleep: (ms) => clock.sleepUntil(clock.now().getTime() + ms),
-        // `file` failure destinations resolve inside the data folder.
-        failures: createFailureSink({ fileDir: dataDir, guard }),
+        // `file` failure destinations resolve inside the files folder (none: refused).
+        failures: createFailureSink({ ...(files ? { fileDir: files.root } : {}), guard }),
       })),
     },
     clock,
     onSettled: (info: ExecutionInfo) => logger.debug('execution settled', { executionArn: info.executionArn, status: info.status }),
   });
   started.push(() => executions.close());
-  const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
+  const sfn = await startSfnServer(executions, options.sfnPort ?? 0, credentials);
   started.push(() => sfn.close());
+
+  // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
+  // so a restarted runtime never writes timestamps earlier than the ones before it — and before the API
+  // answers, so no client ever reads an earlier time on /health than before the restart.
+  const jobs = await allJobs(store);
+  const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
+  if (clock.speed !== 1) clock.advanceTo(latest);
+
   const api = createApi({
     store,
     extras,
-    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
-    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
+    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint, credentials }), LOCAL_STATE_MACHINE_ARN),
+    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }), tableName),
     now,
     urlGuard: guard,
     ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+    ...(options.allowOrigin ? { allowOrigin: options.allowOrigin } : {}),
+    ...(files ? { files } : {}),
   });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());
 
-  // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
-  // so a restarted runtime never writes timestamps earlier than the ones before it.
-  const jobs = await allJobs(store);
-  const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
-  if (clock.speed !== 1) clock.advanceTo(latest);
   const resumed = options.resume === false ? [] : await resume(store, executions, jobs);
   const resumedRequests = options.resume === false ? [] : await resumeRequests(extras, executions, jobs);
 
@@ -211,6 +238,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     dynamoEndpoint: dynamo.endpoint,
     tableName,
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    credentials,
+    ...(files ? { filesDir: files.root } : {}),
     store,
     executions,
     clock,

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseUnlessSigned, type LocalCredentials } from './credentials';
 import { LocalSfnError, type ExecutionInfo, type ExecutionStatus, type HistoryEvent, type LocalExecutions } from './executions';
 
 type Body = Record<string, unknown>;
@@ -96,8 +97,10 @@ export interface SfnServer {
   close(): Promise<void>;
 }
 
-export async function startSfnServer(executions: LocalExecutions, port = 0): Promise<SfnServer> {
+export async function startSfnServer(executions: LocalExecutions, port = 0, credentials?: LocalCredentials): Promise<SfnServer> {
   const server = http.createServer((req, res) => {
+    // Only the runtime's own keys (src/local/credentials.ts): any other local process is refused here.
+    if (credentials && refuseUnlessSigned(req, res, credentials)) return;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
