@@ -23,7 +23,7 @@ let store: DynamoDbJobStore;
 
 beforeAll(async () => {
   db = await startDynalite();
-  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   store = new DynamoDbJobStore(client, db.tableName);
 });
 

@@ -22,7 +22,7 @@ let jobs: DynamoDbJobStore;
 
 beforeAll(async () => {
   db = await startDynalite();
-  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   extras = new DynamoDbExtraRunStore(client, db.tableName);
   jobs = new DynamoDbJobStore(client, db.tableName);
 });

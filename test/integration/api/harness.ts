@@ -120,7 +120,7 @@ export interface ApiUnderTest {
 
 export async function startApi(options: { apiToken?: string; now?: Date } = {}): Promise<ApiUnderTest> {
   const db = await startDynalite();
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const store = new DynamoDbJobStore(client, db.tableName);
   const extras = new DynamoDbExtraRunStore(client, db.tableName);
   const executions = new RecordingExecutions();

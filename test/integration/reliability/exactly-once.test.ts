@@ -23,7 +23,7 @@ let hook: HookServer | undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
 });
 
 afterAll(async () => {

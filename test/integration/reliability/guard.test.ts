@@ -69,7 +69,7 @@ describe('a console execution behind the webhook guard', () => {
   let store: DynamoDbJobStore;
   beforeAll(async () => {
     db = await startDynalite();
-    store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+    store = new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
   });
   afterAll(async () => {
     await db.stop();

@@ -45,7 +45,7 @@ function weekFromTomorrow(id: string) {
 
 /** A store that does not throttle, to prepare and to inspect. */
 function cleanStore(): DynamoDbJobStore {
-  return new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  return new DynamoDbJobStore(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
 }
 
 /** Write the job as POST /jobs does, then run it on the engine with a task whose store throttles every nth call. */
@@ -53,7 +53,7 @@ async function runThrottled(id: string, n: number) {
   const job = parseJob(weekFromTomorrow(id));
   const total = totalRuns(job);
   await cleanStore().createJob(job, { totalRuns: total, nextRunAt: nextRun(job, { iteration: 0 }, total).runAt, now: new Date() });
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const faults = throttleEveryNth(client, n);
   const store = new DynamoDbJobStore(client, db.tableName);
   const task = createTaskHandler(() => ({ store, steps: defaultSteps, notifier: createNotifier({}), now: () => new Date() }));

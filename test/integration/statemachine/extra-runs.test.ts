@@ -25,7 +25,7 @@ let extras: DynamoDbExtraRunStore;
 
 beforeAll(async () => {
   db = await startDynalite();
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   jobs = new DynamoDbJobStore(client, db.tableName);
   extras = new DynamoDbExtraRunStore(client, db.tableName);
 });
