@@ -69,6 +69,7 @@ export async function run(): Promise<FigureResult> {
     const floor = await load({
       mode: 'getitem',
       endpoint: runtime.dynamoEndpoint,
+      credentials: runtime.credentials,
       table: runtime.tableName,
       key: { pk: `JOB#${id}`, sk: 'JOB' },
       seconds: SECONDS,

@@ -22,6 +22,8 @@ interface HttpLoad {
 interface GetItemLoad {
   mode: 'getitem';
   endpoint: string;
+  /** The runtime's endpoint keys: its DynamoDB refuses any other. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   table: string;
   key: Record<string, string>;
   seconds: number;
@@ -70,7 +72,7 @@ async function getItemLoad(load: GetItemLoad) {
   const client = new DynamoDBClient({
     endpoint: load.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: load.credentials,
   });
   const Key = Object.fromEntries(Object.entries(load.key).map(([k, v]) => [k, { S: v }]));
   const command = () => new GetItemCommand({ TableName: load.table, Key });

@@ -12,7 +12,7 @@
  * a crash between the two may, which is what the idempotency key is for.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, realpath } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -21,6 +21,7 @@ import { PermanentError, TransientError } from '../lib/errors';
 import type { FailureDestination } from '../lib/job';
 import type { FailureReport, FailureSink } from '../lib/steps';
 import { toDomainError } from './aws-errors';
+import { FilesDir } from './files-dir';
 import { guardedFetch, PUBLIC_ONLY, type NetGuard } from './guarded-http';
 import { snsSubject } from './notifier';
 
@@ -29,7 +30,10 @@ const MAX_MESSAGE_BYTES = 256 * 1024 - 1024;
 const URL_TIMEOUT_MS = 10_000;
 
 export interface FailureSinkOptions {
-  /** Folder `file` destinations must resolve inside (FAILURE_FILE_DIR); absent: file destinations are refused. */
+  /**
+   * Folder `file` destinations must resolve inside (the runtime's --files-dir, or FAILURE_FILE_DIR for
+   * `sls invoke local`); absent: file destinations are refused.
+   */
   fileDir?: string;
   /** The guard `url` destinations go through. Default: public addresses only. */
   guard?: NetGuard;
@@ -133,24 +137,21 @@ class FileOutbox {
     await next;
   }
 
-  /** The absolute path, or PermanentError when file destinations are off or the path leaves the folder. */
+  private opened: Promise<FilesDir> | undefined;
+
+  /** The real path, or PermanentError when file destinations are off or the path leaves the folder. */
   private async resolveInside(file: string): Promise<string> {
     if (this.dir === undefined) {
       throw new PermanentError(`failure destination file ${file}: file destinations are for the local runtime (FAILURE_FILE_DIR is not set); use sns, sqs or url`);
     }
-    const base = path.resolve(this.dir);
-    const target = path.resolve(base, file);
-    const inside = (root: string, candidate: string) => {
-      const relative = path.relative(root, candidate);
-      return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-    };
-    if (!inside(base, target)) throw new PermanentError(`failure destination file ${file} is outside ${base} (FAILURE_FILE_DIR)`);
-    await mkdir(path.dirname(target), { recursive: true });
-    // A symbolic link among the folders could still lead out: compare the real paths.
-    const [realBase, realParent] = await Promise.all([realpath(base), realpath(path.dirname(target))]);
-    const realTarget = path.join(realParent, path.basename(target));
-    if (!inside(realBase, realTarget)) throw new PermanentError(`failure destination file ${file} is outside ${base} (FAILURE_FILE_DIR)`);
-    return realTarget;
+    // The runtime checked at start that the folder holds none of its own files (FilesDir.open there).
+    this.opened ??= FilesDir.open(this.dir, []);
+    const files = await this.opened;
+    const what = 'failure destination file';
+    // Resolved before any folder is made, so mkdir never follows a link out; again after, for a link
+    // swapped in meanwhile. The file itself is opened with O_NOFOLLOW.
+    await mkdir(path.dirname(await files.resolve(file, what)), { recursive: true });
+    return files.resolve(file, what);
   }
 
   private async appendOnce(target: string, report: FailureReport): Promise<void> {

@@ -17,7 +17,7 @@ import {
   StopExecutionCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
-import { clientOptions, optionalEnv, requireEnv } from '../common/config';
+import { clientOptions, optionalEnv, requireEnv, type EndpointCredentials } from '../common/config';
 import { toDomainError } from './aws-errors';
 import type { JsonValue } from '../lib/json';
 import { executionArnFor, type ExecutionService } from '../lib/executions';
@@ -37,8 +37,8 @@ export function sfnConfig(env: NodeJS.ProcessEnv = process.env): SfnConfig {
 }
 
 /** A client for the configured endpoint. @example createSfnClient({ endpoint: 'http://127.0.0.1:8083' }) */
-export function createSfnClient(config: Pick<SfnConfig, 'endpoint'>): SFNClient {
-  return new SFNClient(clientOptions(config.endpoint));
+export function createSfnClient(config: Pick<SfnConfig, 'endpoint'> & { credentials?: EndpointCredentials }): SFNClient {
+  return new SFNClient(clientOptions(config.endpoint, process.env, config.credentials));
 }
 
 /**

@@ -22,10 +22,18 @@ export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
+/** Keys for a loopback endpoint: the local runtime generates them at each start (src/local/credentials.ts). */
+export interface EndpointCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface StoreConfig {
   tableName: string;
   /** Set only off AWS: the local runtime's dynalite. */
   endpoint?: string;
+  /** The local runtime's own keys for that endpoint; absent: the SDK's usual chain (environment, profile). */
+  credentials?: EndpointCredentials;
 }
 
 /** Read lazily (first use) and then kept: a handler that never touches the store never needs its config. */
@@ -35,15 +43,18 @@ export function storeConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
 
 /**
  * Client options for an endpoint: none on AWS (the SDK finds region and role itself); for a loopback
- * endpoint (dynalite, the local SFN endpoint) a region and dummy keys unless the shell has its own, since
- * the SDK signs every request and the local servers accept any signature.
- * @example clientOptions('http://127.0.0.1:8000') // { endpoint, region: 'us-east-1', credentials: { … } }
+ * endpoint (dynalite, the local SFN endpoint) a region and the keys the local runtime accepts — given by
+ * the runtime to its own clients, or, for `sls invoke local`, the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ * it prints (the SDK reads them from the environment). Without either, placeholder keys that the
+ * runtime's endpoints refuse, so the error says what is missing rather than the SDK hunting for a profile.
+ * @example clientOptions('http://127.0.0.1:8000', process.env, runtime.credentials) // { endpoint, region: 'us-east-1', credentials: { … } }
  */
-export function clientOptions(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
+export function clientOptions(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env, credentials?: EndpointCredentials) {
   if (endpoint === undefined) return {};
+  const fallback = optionalEnv('AWS_ACCESS_KEY_ID', env) ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   return {
     endpoint,
     region: optionalEnv('AWS_REGION', env) ?? 'us-east-1',
-    ...(optionalEnv('AWS_ACCESS_KEY_ID', env) ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    ...(credentials ? { credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey } } : fallback),
   };
 }

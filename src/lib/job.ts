@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { nthCronRun } from './cron';
+import { jsonBoundIssue } from './json-bounds';
 import { parseScheduleExpression } from './schedule-expression';
 
 /** Execution names allow 80 characters; the id is the execution name (and its ContinueAsNew prefix). */
@@ -24,6 +25,20 @@ const SINGULAR: Record<string, FrequencyUnit> = {
   hour: 'hours',
   minute: 'minutes',
 };
+
+/**
+ * Free-form JSON that DynamoDB can store and read back the same (src/lib/json-bounds.ts): checked before
+ * z.json() walks it, so an absurdly nested value is refused with its depth instead of overflowing the stack.
+ * `levelsAbove`: the maps of the stored job item above the field (`job` → `context`: 1).
+ */
+const boundedJson = (levelsAbove: number) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const issue = jsonBoundIssue(value, levelsAbove);
+      if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    })
+    .pipe(z.json());
 
 /** A frequency unit's largest value, also for the sum of its singular and plural forms. */
 const MAX_UNIT = 1_000_000;
@@ -103,7 +118,8 @@ export const WebhookActionSchema = z.strictObject({
   url: HttpUrlSchema,
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
   headers: z.record(z.string(), z.string()).optional(),
-  body: z.json().optional(),
+  // Stored at job → action → body.
+  body: boundedJson(2).optional(),
 });
 
 export const MessageActionSchema = z.strictObject({
@@ -168,7 +184,7 @@ export const JobSchema = z
     timeZone: TimeZoneSchema.default('UTC'),
     action: ActionSchema.optional(),
     config: WorkflowConfigSchema.optional(),
-    context: z.json().optional(),
+    context: boundedJson(1).optional(),
     /** What a failed run does to the job; default continue for action jobs, abort for workflows. */
     onFailure: z.enum(['continue', 'abort']).optional(),
     retry: RetrySchema.optional(),

@@ -1,6 +1,8 @@
 /**
- * `npm start [-- --port 3000 --speed 86400 | --fast --memory --data-dir .data --token T --allow-hosts 127.0.0.1]`
- * Starts the embedded runtime and prints where each part listens; Ctrl-C stops it cleanly.
+ * `npm start [-- --port 3000 --speed 86400 | --fast --memory --data-dir .data --token T --allow-hosts 127.0.0.1
+ *   --files-dir DIR --allow-origin ORIGIN]`
+ * Starts the embedded runtime and prints where each part listens and the keys its endpoints accept;
+ * Ctrl-C stops it cleanly.
  */
 import { parseArgs } from 'node:util';
 
@@ -16,6 +18,9 @@ const USAGE = `usage: npm start -- [options]
   --no-resume       do not resume unfinished jobs
   --allow-hosts L   comma-separated host names and CIDRs webhooks and data sources may call although
                     they are not public, e.g. 127.0.0.1,localhost (env WEBHOOK_ALLOW_HOSTS; default none)
+  --files-dir DIR   the one folder file: data sources and file failure destinations may use; it may not
+                    hold the store (--data-dir's dynamodb/, outbox.ndjson). Default none: such jobs are refused
+  --allow-origin O  an origin (https://ops.example.com, or *) whose web pages may call the API; default none
   --log-level L     DEBUG, INFO, WARN or ERROR (default WARN)`;
 
 function fail(message: string): never {
@@ -28,6 +33,21 @@ function portOf(value: string | undefined, fallback: number, name: string): numb
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--${name} must be a port number from 0 to 65535, got "${value}"`);
   return port;
+}
+
+/**
+ * The last net: an exception no handler caught (a dependency throwing from a callback, as dynalite did on
+ * a deeply nested item) is logged with its stack and the runtime goes on serving the other requests,
+ * rather than every job stopping with the process. Handlers still map their own errors; this only
+ * catches what escapes them, and says so loudly.
+ */
+function installSafetyNet(): void {
+  const report = (kind: string) => (error: unknown) => {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${new Date().toISOString()} ${kind} (the runtime goes on serving; please report it): ${text}\n`);
+  };
+  process.on('uncaughtException', report('uncaught exception'));
+  process.on('unhandledRejection', report('unhandled rejection'));
 }
 
 async function main(): Promise<void> {
@@ -45,6 +65,8 @@ async function main(): Promise<void> {
         'sfn-port': { type: 'string' },
         'no-resume': { type: 'boolean' },
         'allow-hosts': { type: 'string' },
+        'files-dir': { type: 'string' },
+        'allow-origin': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -62,6 +84,7 @@ async function main(): Promise<void> {
   // The logger reads its level when first loaded, so set it before loading the runtime.
   process.env.POWERTOOLS_LOG_LEVEL = (values['log-level'] ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN').toUpperCase();
   const allowHosts = values['allow-hosts'] ?? process.env.WEBHOOK_ALLOW_HOSTS;
+  installSafetyNet();
   const { startRuntime } = await import('./runtime');
   const { dashboardFiles } = await import('./dashboard-files');
 
@@ -75,6 +98,8 @@ async function main(): Promise<void> {
     resume: !values['no-resume'],
     staticFiles: dashboardFiles(),
     ...(allowHosts ? { allowHosts } : {}),
+    ...(values['files-dir'] ? { filesDir: values['files-dir'] } : {}),
+    ...(values['allow-origin'] ? { allowOrigin: values['allow-origin'] } : {}),
     ...((values.token ?? process.env.API_TOKEN) ? { apiToken: values.token ?? process.env.API_TOKEN } : {}),
   });
 
@@ -87,11 +112,14 @@ async function main(): Promise<void> {
       `  DynamoDB              ${runtime.dynamoEndpoint}   (table ${runtime.tableName}, ${values.memory ? 'in memory' : `on disk in ${values['data-dir'] ?? '.data'}`})`,
       `  clock                 ${clock}`,
       `  webhook guard         public addresses only${allowHosts ? `, and ${allowHosts}` : ''}`,
+      `  files                 ${runtime.filesDir ? `jobs may read and write inside ${runtime.filesDir} only` : 'none (file: data sources and file destinations refused; --files-dir DIR)'}`,
+      `  browser origins       this one only${values['allow-origin'] ? `, and ${values['allow-origin']}` : ''}`,
+      `  endpoint keys         AWS_ACCESS_KEY_ID=${runtime.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${runtime.credentials.secretAccessKey}   (DynamoDB and Step Functions refuse any other)`,
       `  resumed               ${runtime.resumed.length} unfinished job(s)${runtime.resumed.length ? `: ${runtime.resumed.join(', ')}` : ''}` +
         (runtime.resumedRequests.length ? `, ${runtime.resumedRequests.length} trigger/backfill request(s): ${runtime.resumedRequests.join(', ')}` : ''),
       '',
       `  try: curl -s -X POST ${runtime.url}/jobs -H 'content-type: application/json' -d @mocks/job.json`,
-      `  sls invoke local: TABLE_NAME=${runtime.tableName} DYNAMODB_ENDPOINT=${runtime.dynamoEndpoint} npx sls invoke local -f task --path mocks/task-collection.json`,
+      `  sls invoke local: AWS_ACCESS_KEY_ID=${runtime.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${runtime.credentials.secretAccessKey} TABLE_NAME=${runtime.tableName} DYNAMODB_ENDPOINT=${runtime.dynamoEndpoint} npx sls invoke local -f task --path mocks/task-collection.json`,
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

@@ -1,12 +1,14 @@
 /**
  * dynalite, the embedded DynamoDB: on disk under a folder (survives restarts) or in memory, on loopback,
- * with the jobs table created from the one definition serverless.ts deploys.
+ * with the jobs table created from the one definition serverless.ts deploys. It answers only requests
+ * signed with the keys generated for it (src/local/credentials.ts): dynalite itself checks none.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../adapters/table';
+import { generateCredentials, refuseUnlessSigned, type LocalCredentials } from './credentials';
 
 interface DynaliteOptions {
   createTableMs?: number;
@@ -23,6 +25,8 @@ export interface LocalDynamo {
   /** http://127.0.0.1:<port> */
   endpoint: string;
   tableName: string;
+  /** The only keys the endpoint accepts. */
+  credentials: LocalCredentials;
   /** A plain client on the endpoint (destroyed by stop()). */
   client: DynamoDBClient;
   stop(): Promise<void>;
@@ -33,12 +37,28 @@ export interface LocalDynamoOptions {
   path?: string;
   port?: number;
   tableName?: string;
+  /** The keys to accept; default: a fresh pair. */
+  credentials?: LocalCredentials;
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Put the credentials check in front of dynalite's own request handler. */
+function guardRequests(server: Server, credentials: LocalCredentials): void {
+  const handlers = server.listeners('request') as Listener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (refuseUnlessSigned(req, res, credentials)) return;
+    for (const handle of handlers) handle(req, res);
+  });
 }
 
 /** Start dynalite and make sure the jobs table exists and is ACTIVE. */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   if (options.path) await mkdir(options.path, { recursive: true });
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const credentials = options.credentials ?? generateCredentials();
+  guardRequests(server, credentials);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -50,7 +70,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   const client = new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials,
   });
   const tableName = options.tableName ?? 'step-scheduler-jobs';
   const stop = async (): Promise<void> => {
@@ -67,7 +87,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     await stop();
     throw error;
   }
-  return { endpoint, tableName, client, stop };
+  return { endpoint, tableName, credentials, client, stop };
 }
 
 /** Create the jobs table unless it exists (a restart on disk finds it), and wait until it is ACTIVE. */

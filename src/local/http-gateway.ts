@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { logger } from '../common/logger';
 import { ROUTES } from '../functions/api/routes';
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -13,6 +14,23 @@ export type StaticHandler = (req: http.IncomingMessage, res: http.ServerResponse
 
 /** Far above the API's own 256 KB limit, so the api handler is the one that answers 413 with its JSON. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A percent-decoded path segment, or the segment as sent when its encoding is broken (`%ZZ`, a lone `%`,
+ * an overlong `%C0%AF`): the parameter's own rule then refuses it with a 400 naming it.
+ */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** An object for names the client chose: no prototype, so `__proto__` or `toString` is just a key. */
+function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
 
 /** The API Gateway resource (`/jobs/{id}`) a path falls under, and its path parameters. */
 function matchRoute(path: string): { resource: string; pathParameters: Record<string, string> | null } {
@@ -24,26 +42,25 @@ function matchRoute(path: string): { resource: string; pathParameters: Record<st
     });
     const match = new RegExp(`^${source}$`).exec(path);
     if (!match) continue;
-    const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+    const params = Object.fromEntries(names.map((name, i) => [name, decodeSegment(match[i + 1] ?? '')]));
     return { resource: route.path, pathParameters: names.length ? params : null };
   }
   return { resource: path, pathParameters: null };
 }
 
 /** Build the event API Gateway's REST proxy integration would send for this request. */
-export function toProxyEvent(req: http.IncomingMessage, body: Buffer): APIGatewayProxyEvent {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+export function toProxyEvent(req: http.IncomingMessage, body: Buffer, url: URL = requestUrl(req)): APIGatewayProxyEvent {
   const method = (req.method ?? 'GET').toUpperCase();
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = dictionary<string>();
+  const multiValueHeaders = dictionary<string[]>();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     const values = Array.isArray(value) ? value : [value];
     headers[name] = values.join(', ');
     multiValueHeaders[name] = values;
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query = dictionary<string>();
+  const multiQuery = dictionary<string[]>();
   for (const [name, value] of url.searchParams) {
     query[name] = value;
     (multiQuery[name] ??= []).push(value);
@@ -79,6 +96,27 @@ export function toProxyEvent(req: http.IncomingMessage, body: Buffer): APIGatewa
   };
 }
 
+/**
+ * The request's URL, its path taken as sent: `new URL` would read `//host/x` or `http://host/x` (legal
+ * request targets) as another host and path. Throws TypeError for a target that is no URL at all.
+ */
+export function requestUrl(req: http.IncomingMessage): URL {
+  const target = req.url ?? '/';
+  const url = new URL('http://localhost');
+  const queryAt = target.indexOf('?');
+  url.pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+  if (queryAt !== -1) url.search = target.slice(queryAt);
+  return url;
+}
+
+function jsonError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ error: { code, message } }));
+}
+
 export interface HttpGateway {
   url: string;
   port: number;
@@ -99,19 +137,27 @@ export async function startHttpGateway(api: ApiHandler, options: { port?: number
       void (async () => {
         try {
           if (tooLarge) {
-            res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'body is over 256 KB' } }));
+            jsonError(res, 413, 'PAYLOAD_TOO_LARGE', 'body is over 256 KB');
+            return;
+          }
+          let url: URL;
+          try {
+            url = requestUrl(req);
+          } catch {
+            jsonError(res, 400, 'BAD_REQUEST', 'the request target is not a valid path');
             return;
           }
           if (options.staticFiles && (await options.staticFiles(req, res))) return;
-          const result = await api(toProxyEvent(req, Buffer.concat(chunks)));
+          const result = await api(toProxyEvent(req, Buffer.concat(chunks), url));
           const headers: Record<string, string | string[]> = {};
           for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
           for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String);
           res.writeHead(result.statusCode, headers).end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
-        } catch {
-          // The api handler maps its own errors; reaching here means the gateway itself failed.
-          if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'internal error' } }));
+        } catch (error) {
+          // The api handler maps its own errors; reaching here means the gateway itself failed: a bug, logged.
+          if (error instanceof Error) logger.error('gateway failed', error);
+          else logger.error('gateway failed', { error: String(error) });
+          jsonError(res, 502, 'BAD_GATEWAY', 'internal error');
         }
       })();
     });

@@ -28,11 +28,13 @@ import type { JobStore, RequestStore } from '../lib/store';
 import type { RunLedger } from '../lib/ledger';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
+import { FilesDir } from '../adapters/files-dir';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
 import { LocalExecutions, LocalSfnError, type ExecutionInfo } from './executions';
 import { dashboardFiles } from './dashboard-files';
+import { generateCredentials, type LocalCredentials } from './credentials';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
 import { startSfnServer } from './sfn-server';
@@ -64,6 +66,16 @@ export interface RuntimeOptions {
    * `10.0.0.0/8`) that webhooks, data sources and failure URLs may call. Default: public addresses only.
    */
   allowHosts?: string | readonly string[];
+  /**
+   * The one folder jobs may read `file:` data sources from and write `file` failure destinations to
+   * (`--files-dir`); it may not hold or lie inside the store's folder or the outbox. Default: none, and
+   * jobs using files are refused.
+   */
+  filesDir?: string;
+  /** An origin (`https://ops.example.com`, or `*`) whose pages may call the API from a browser; default none. */
+  allowOrigin?: string;
+  /** The keys the DynamoDB and Step Functions endpoints accept; default: a fresh pair for this start. */
+  credentials?: LocalCredentials;
 }
 
 export interface Runtime {
@@ -72,6 +84,10 @@ export interface Runtime {
   dynamoEndpoint: string;
   tableName: string;
   stateMachineArn: string;
+  /** The only keys the DynamoDB and Step Functions endpoints accept (for clients of your own, `sls invoke local`). */
+  credentials: LocalCredentials;
+  /** The files folder's real path, when one was given. */
+  filesDir?: string;
   store: JobStore;
   executions: LocalExecutions;
   clock: WarpClock;
@@ -131,17 +147,23 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   setClock(clock);
   const now = () => clock.now();
 
+  const credentials = options.credentials ?? generateCredentials();
+  const outboxFile = options.memory ? undefined : path.join(dataDir, 'outbox.ndjson');
+  // Checked before anything starts: a files folder holding the store would let a job overwrite it.
+  const files = options.filesDir === undefined ? undefined : await FilesDir.open(options.filesDir, [path.join(dataDir, 'dynamodb'), path.join(dataDir, 'outbox.ndjson')]);
+
   const dynamo = await startLocalDynamo({
     ...(options.memory ? {} : { path: path.join(dataDir, 'dynamodb') }),
     port: options.dynamoPort ?? 0,
+    credentials,
   });
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
-  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint });
+  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials });
   const stores = createDynamoStores(documents, tableName);
   const { jobs: store, requests: extras, runs } = stores;
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
-  const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
+  const notifier = createNotifier({ NOTIFY_OUTBOX: outboxFile });
 
   // Bound once the job service exists (below); executions only announce changes once started.
   let events: (event: unknown) => Promise<unknown> = async () => undefined;
@@ -152,13 +174,13 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       calculator: createCalculatorHandler(() => (clock.speed === 0 ? undefined : clock.now())),
       task: createTaskHandler(() => ({
         ...stores,
-        steps: createSteps({ guard }),
+        steps: createSteps({ guard, ...(files ? { files } : {}) }),
         notifier,
         now,
         // The job's own retry backoff waits on the warped clock (speed 0: no wait at all).
         sleep: (ms) => clock.sleepUntil(clock.now().getTime() + ms),
-        // `file` failure destinations resolve inside the data folder.
-        failures: createFailureSink({ fileDir: dataDir, guard }),
+        // `file` failure destinations resolve inside the files folder (none: refused).
+        failures: createFailureSink({ ...(files ? { fileDir: files.root } : {}), guard }),
       })),
     },
     clock,
@@ -167,29 +189,38 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     onStatusChange: (event) => events(event).then(() => undefined),
   });
   started.push(() => executions.close());
-  const sfn = await startSfnServer(executions, options.sfnPort ?? 0);
+  const sfn = await startSfnServer(executions, options.sfnPort ?? 0, credentials);
   started.push(() => sfn.close());
+
+  // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
+  // so a restarted runtime never writes timestamps earlier than the ones before it — and before the API
+  // answers, so no client ever reads an earlier time on /health than before the restart.
   // The API and the restart below use the job service on the same ports; the API starts executions through
   // the Step Functions API on loopback, as on AWS; the restart in process (see inProcessExecutions).
   const ports = {
     store,
     extras,
     runs,
-    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint }), LOCAL_STATE_MACHINE_ARN),
-    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint }), tableName),
+    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint, credentials }), LOCAL_STATE_MACHINE_ARN),
+    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }), tableName),
     now,
   };
   const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
   events = createEventsHandler(() => service);
-  const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
-  const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
-  started.push(() => gateway.close());
-
-  // A warped clock restarts at real time; carry it on from the latest time the store has seen instead,
-  // so a restarted runtime never writes timestamps earlier than the ones before it.
   const jobs = await service.allJobs();
   const latest = Math.max(0, ...jobs.map((job) => Date.parse(job.updatedAt)).filter(Number.isFinite));
   if (clock.speed !== 1) clock.advanceTo(latest);
+
+  const api = createApi({
+    ...ports,
+    urlGuard: guard,
+    ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+    ...(options.allowOrigin ? { allowOrigin: options.allowOrigin } : {}),
+    ...(files ? { files } : {}),
+  });
+  const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
+  started.push(() => gateway.close());
+
   // Every unfinished job and trigger or backfill again from its stored cursor (see JobService.resumeUnfinished).
   const { jobs: resumed, requests: resumedRequests } = options.resume === false ? { jobs: [], requests: [] } : await service.resumeUnfinished(jobs);
 
@@ -199,6 +230,8 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     dynamoEndpoint: dynamo.endpoint,
     tableName,
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    credentials,
+    ...(files ? { filesDir: files.root } : {}),
     store,
     executions,
     clock,

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { logger } from '../common/logger';
+import { refuseUnlessSigned, type LocalCredentials } from './credentials';
 import { LOCAL_ROLE_ARN, LocalSfnError, type ExecutionInfo, type ExecutionStatus, type HistoryEvent, type LocalExecutions } from './executions';
 
 type Body = Record<string, unknown>;
@@ -324,8 +325,10 @@ export interface SfnServer {
   close(): Promise<void>;
 }
 
-export async function startSfnServer(executions: LocalExecutions, port = 0): Promise<SfnServer> {
+export async function startSfnServer(executions: LocalExecutions, port = 0, credentials?: LocalCredentials): Promise<SfnServer> {
   const server = http.createServer(async (req, res) => {
+    // Only the runtime's own keys (src/local/credentials.ts): any other local process is refused here.
+    if (credentials && refuseUnlessSigned(req, res, credentials)) return;
     const text = await readBody(req).catch(() => undefined);
     if (text === undefined) return void res.destroy();
     reply(res, answer(executions, String(req.headers['x-amz-target'] ?? ''), text));

@@ -3,8 +3,10 @@
  * call with a deadline and a cap on how much of the body is read, whose failures arrive already sorted
  * into TransientError (try again later) and PermanentError (fix the job).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { FILES_OFF, type FilesDir } from '../adapters/files-dir';
 import { guardedFetch, type CappedResponse, type GuardedRequestInit, type NetGuard } from '../adapters/guarded-http';
 import { PermanentError, TransientError } from '../lib/errors';
 import { WorkflowConfigSchema, type Job, type WorkflowConfig } from '../lib/job';
@@ -17,6 +19,8 @@ export interface ReadLimits {
   maxBytes: number;
   /** Who an http(s) source may be: the webhook guard and its allow-list (public addresses only by default). */
   guard?: NetGuard;
+  /** The one folder `file:` sources may be read from (--files-dir); absent: they are refused. */
+  files?: FilesDir;
 }
 
 /** A Lambda has room for 10 MiB of JSON next to its parsed form; seed 000's 7,543 records are ~0.8 MiB. */
@@ -85,7 +89,8 @@ async function readHttp(url: string, limits: ReadLimits): Promise<string> {
     { headers: { accept: 'application/json, application/x-ndjson;q=0.9, */*;q=0.1' } },
     { timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes + 1, what, ...(limits.guard ? { guard: limits.guard } : {}) },
   );
-  if (response.status < 200 || response.status > 299) throw errorForStatus(response.status, what, snippet(response.body));
+  // The status only: the answer's text is not the job's to read back through its error.
+  if (response.status < 200 || response.status > 299) throw errorForStatus(response.status, what);
   if (response.truncated || response.body.length > limits.maxBytes) {
     throw new PermanentError(`${what} is larger than ${limits.maxBytes} bytes`);
   }
@@ -97,21 +102,28 @@ const PERMANENT_FILE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', '
 
 async function readLocalFile(url: string, limits: ReadLimits): Promise<string> {
   const what = `data source ${url}`;
+  if (limits.files === undefined) throw new PermanentError(`${what}: ${FILES_OFF}`);
+  let handle: FileHandle | undefined;
   try {
-    const path = fileURLToPath(url);
-    const info = await stat(path);
+    // Inside the files folder, links resolved, before anything about the path is looked at.
+    const path = await limits.files.resolve(fileURLToPath(url), 'data source');
+    // O_NOFOLLOW: a link put in place after the check is not followed either.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const info = await handle.stat();
     if (!info.isFile()) throw new PermanentError(`${what} is not a file`);
     if (info.size > limits.maxBytes) throw new PermanentError(`${what} is larger than ${limits.maxBytes} bytes`);
-    return await readFile(path, { encoding: 'utf8', signal: AbortSignal.timeout(limits.timeoutMs) });
+    return await handle.readFile({ encoding: 'utf8', signal: AbortSignal.timeout(limits.timeoutMs) });
   } catch (error) {
     if (error instanceof PermanentError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') throw new TransientError(`${what} was not read within ${limits.timeoutMs} ms`, { cause: error });
     // fileURLToPath throws ERR_INVALID_FILE_URL_* for a file URL with a host or an encoded slash.
     if (code !== undefined && (PERMANENT_FILE_CODES.has(code) || code.startsWith('ERR_INVALID'))) {
-      throw new PermanentError(`${what} cannot be read (${code ?? (error as Error).message})`, { cause: error });
+      throw new PermanentError(`${what} cannot be read (${code})`, { cause: error });
     }
-    throw new TransientError(`${what} cannot be read (${code ?? (error as Error).message})`, { cause: error });
+    throw new TransientError(`${what} cannot be read (${code ?? 'unknown error'})`, { cause: error });
+  } finally {
+    await handle?.close();
   }
 }
 

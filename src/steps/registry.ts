@@ -1,4 +1,5 @@
 /** Which step runs a phase. The task Lambda looks the handler up here by the calculator's phase. */
+import type { FilesDir } from '../adapters/files-dir';
 import type { NetGuard } from '../adapters/guarded-http';
 import type { StepRegistry } from '../lib/steps';
 import { actionStep, createActionStep, DEFAULT_ACTION_OPTIONS } from './action';
@@ -17,11 +18,11 @@ export const defaultSteps: StepRegistry = {
 
 /**
  * The steps with default limits, calling out through the given webhook guard (its allow-list opens
- * exceptions, such as 127.0.0.1 for local testing).
+ * exceptions, such as 127.0.0.1 for local testing), and reading `file:` sources only inside `files`.
  * @example createSteps({ guard: new NetGuard({ allowList: parseAllowList('127.0.0.1') }) })
  */
-export function createSteps(options: { guard: NetGuard }): StepRegistry {
-  const limits = { ...DEFAULT_READ_LIMITS, guard: options.guard };
+export function createSteps(options: { guard: NetGuard; files?: FilesDir }): StepRegistry {
+  const limits = { ...DEFAULT_READ_LIMITS, guard: options.guard, ...(options.files ? { files: options.files } : {}) };
   return {
     collection: createCollectionStep(limits),
     processing: createProcessingStep(limits),

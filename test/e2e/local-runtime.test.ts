@@ -113,7 +113,7 @@ describe('the local runtime', () => {
 
   it('answers the Step Functions actions the api uses on its loopback endpoint', async () => {
     const { SFNClient, DescribeExecutionCommand, ListExecutionsCommand, GetExecutionHistoryCommand } = await import('@aws-sdk/client-sfn');
-    const client = new SFNClient({ endpoint: runtime.sfnEndpoint, region: 'us-east-1' });
+    const client = new SFNClient({ endpoint: runtime.sfnEndpoint, region: 'us-east-1', credentials: runtime.credentials });
 
     const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: runtime.stateMachineArn }));
     const arn = listed.executions?.find((e) => e.name === 'e2e-seven-days')?.executionArn;

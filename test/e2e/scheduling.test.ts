@@ -193,7 +193,7 @@ describe('overlap, retention and forever on a runtime at an hour a second', () =
     await call(runtime, 'POST', '/jobs', { id: 'kept-a-day', startDateTime: nextHour(), action: { type: 'message', text: 'once' }, retentionDays: 2 });
     const { body } = await finished('kept-a-day');
 
-    const documents = createDocumentClient({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint });
+    const documents = createDocumentClient({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint, credentials: runtime.credentials });
     const { Items = [] } = await documents.send(
       new QueryCommand({ TableName: runtime.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'JOB#kept-a-day' }, ConsistentRead: true }),
     );

@@ -11,8 +11,8 @@ import { clientOptions, storeConfig, type StoreConfig } from '../../common/confi
  * @example createDocumentClient({ tableName: 'jobs', endpoint: 'http://127.0.0.1:8000' })
  */
 export function createDocumentClient(config: StoreConfig): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(clientOptions(config.endpoint));
-  return DynamoDBDocumentClient.from(client, {
+  const client = new DynamoDBClient(clientOptions(config.endpoint, process.env, config.credentials));
+  const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       // Optional fields (finishedAt, reason, …) are left off the item rather than rejected.
       removeUndefinedValues: true,
@@ -25,6 +25,34 @@ export function createDocumentClient(config: StoreConfig): DynamoDBDocumentClien
       wrapNumbers: (value: string) => Number(value),
     },
   });
+  // Runs before the document client's own marshalling (serialize step), on every command it sends.
+  documents.middlewareStack.add((next) => async (args) => next({ ...args, input: withOddKeysAsMaps(args.input) }), {
+    step: 'initialize',
+    name: 'OddKeysAsMaps',
+  });
+  return documents;
+}
+
+/**
+ * The marshaller tells a plain object from a Set, a Map, a Buffer or a class instance by
+ * `value.constructor.name`, so JSON with its own `constructor` key (`{"constructor":{"name":"Set"}}`) is
+ * misread or refused. Such objects go in as a Map, which the marshaller writes as the same DynamoDB map
+ * (`M`), read back as the same plain object. Everything else is passed as it is, uncopied.
+ * @example withOddKeysAsMaps({ a: { constructor: 1 } }) // { a: Map { 'constructor' => 1 } }
+ */
+export function withOddKeysAsMaps<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => withOddKeysAsMaps(item));
+    return (items.some((item, index) => item !== value[index]) ? items : value) as T;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  // Only plain objects (JSON, or built in code): Sets, Buffers, NumberValues… keep their own handling.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const entries = Object.entries(value).map(([key, child]) => [key, withOddKeysAsMaps(child)] as const);
+  if (Object.hasOwn(value, 'constructor')) return new Map(entries) as T;
+  const changed = entries.some(([key, child]) => child !== (value as Record<string, unknown>)[key]);
+  return (changed ? Object.fromEntries(entries) : value) as T;
 }
 
 let shared: DynamoDBDocumentClient | undefined;

@@ -11,7 +11,7 @@ import { DynamoDbJobStore } from './job-store';
 import { DynamoDbRequestStore } from './request-store';
 import { DynamoDbRunLedger } from './run-ledger';
 
-export { createDocumentClient, documentClient } from './client';
+export { createDocumentClient, documentClient, withOddKeysAsMaps } from './client';
 export { DynamoDbJobStore } from './job-store';
 export { DynamoDbRequestStore } from './request-store';
 export { DynamoDbRunLedger } from './run-ledger';

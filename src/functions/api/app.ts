@@ -19,9 +19,12 @@ import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
 import { buildStats } from '../../lib/stats';
 import { isKnownStatus } from '../../lib/status';
 import type { DashboardAsset } from './dashboard-assets';
-import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } from './errors';
+import type { FilesDir } from '../../adapters/files-dir';
+import { fileRefusal } from '../../adapters/files-dir';
+import { checkOrigin, finishResponse, headerOf, optionsResponse } from './cors';
+import { MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
 import { json, toHttpResponse } from './http';
-import { matchRoute, type RouteKey } from './router';
+import { allowedMethods, matchRoute, type RouteKey } from './router';
 import { taskRoutes, type JobRouteKey } from './tasks';
 import {
   deleteAllView,
@@ -55,6 +58,10 @@ export interface ApiDeps extends JobServicePorts {
    * The Lambda gets them embedded at package time; without them those paths answer as unknown routes.
    */
   dashboard?: Readonly<Partial<Record<string, DashboardAsset>>>;
+  /** The one origin (besides its own) whose pages may call the API (`--allow-origin`); none by default. */
+  allowOrigin?: string;
+  /** The folder `file:` data sources and `file` failure destinations must be in (`--files-dir`); absent: refused. */
+  files?: FilesDir;
 }
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -96,9 +103,23 @@ function authorize(event: APIGatewayProxyEvent, apiToken: string | undefined): v
   if (token === undefined || !sameSecret(token, apiToken)) throw new UnauthorizedError('the bearer token is not valid');
 }
 
+/**
+ * A body must say it is JSON: browsers send text/plain and form bodies to any site without asking first,
+ * so accepting those would let any page post jobs.
+ */
+function requireJsonContentType(event: APIGatewayProxyEvent): void {
+  const contentType = headerOf(event, 'content-type');
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    const got = contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 100));
+    throw new UnsupportedMediaTypeError(`content-type must be application/json (got ${got})`);
+  }
+}
+
 /** The body as JSON: base64 decoded when API Gateway says so, at most MAX_BODY_BYTES. */
 function readJsonBody(event: APIGatewayProxyEvent): unknown {
   const raw = event.body ?? '';
+  if (raw !== '') requireJsonContentType(event);
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(bytes.length, MAX_BODY_BYTES);
   const text = bytes.toString('utf8');
@@ -205,8 +226,26 @@ function callTargets(job: Job, shape: BodyShape): Array<{ field: string; url: st
   return targets;
 }
 
-/** Refuse, as a 400 naming the field, a job that would call a loopback, private or metadata address. */
-async function checkCallTargets(guard: UrlGuard, job: Job, shape: BodyShape): Promise<void> {
+/** Every file a job would read or write, named by its field: checked against the files folder. */
+function fileTargets(job: Job): Array<{ field: string; location: string; what: string }> {
+  const targets: Array<{ field: string; location: string; what: string }> = [];
+  const dataSource = job.config?.dataSource;
+  if (dataSource !== undefined && /^file:/i.test(dataSource)) targets.push({ field: 'config.dataSource', location: dataSource, what: 'data source' });
+  if (job.failureDestination?.type === 'file') targets.push({ field: 'failureDestination.path', location: job.failureDestination.path, what: 'failure destination file' });
+  return targets;
+}
+
+/**
+ * Refuse, as a 400 naming the field, a job that would call a loopback, private or metadata address, or
+ * touch a file outside the files folder (any file at all when there is none, as on AWS).
+ */
+async function checkCallTargets(guard: UrlGuard, job: Job, shape: BodyShape, files: FilesDir | undefined): Promise<void> {
+  const fileIssues = await Promise.all(
+    fileTargets(job).map(async ({ field, location, what }) => {
+      const message = await fileRefusal(files, location, what);
+      return message === undefined ? undefined : { field, message };
+    }),
+  );
   const issues = await Promise.all(
     callTargets(job, shape).map(async ({ field, url }) => {
       try {
@@ -218,7 +257,7 @@ async function checkCallTargets(guard: UrlGuard, job: Job, shape: BodyShape): Pr
       }
     }),
   );
-  const refused = issues.filter((issue) => issue !== undefined);
+  const refused = [...fileIssues, ...issues].filter((issue) => issue !== undefined);
   if (refused.length > 0) throw new ValidationError(refused);
 }
 
@@ -294,7 +333,7 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     'POST /jobs': async ({ event }) => {
       const body = readJsonBody(event);
       const job = jobFromBody(body, { now: deps.now(), random: cryptoRandom });
-      await checkCallTargets(urlGuard, job, bodyShape(body));
+      await checkCallTargets(urlGuard, job, bodyShape(body), deps.files);
       // Defaults the schema adds make the execution input ({ job }) a little larger than the body: check what is sent.
       const inputBytes = Buffer.byteLength(JSON.stringify({ job }), 'utf8');
       if (inputBytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(inputBytes, MAX_BODY_BYTES);
@@ -365,14 +404,21 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
  */
 export function createApi(deps: ApiDeps): ApiHandler {
   const table = routes(deps);
-  return async (event) => {
+  const answer = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     try {
+      // OPTIONS (a CORS preflight among them) carries no credentials: answered before authorization.
+      if ((event.httpMethod ?? '').toUpperCase() === 'OPTIONS') {
+        return optionsResponse(allowedMethods(event.path ?? '/'), headerOf(event, 'origin'), deps.allowOrigin);
+      }
       const match = matchRoute(event.httpMethod ?? '', event.path ?? '/');
+      checkOrigin(event, deps.allowOrigin);
       if (match.route.private) authorize(event, deps.apiToken);
-      const query: Request['query'] = { ...(event.queryStringParameters ?? {}) };
+      // No prototype: a query name such as `constructor` or `__proto__` is just a name.
+      const query: Request['query'] = Object.assign(Object.create(null) as Request['query'], event.queryStringParameters ?? {});
       return await table[match.key]({ event, params: match.params, query });
     } catch (error) {
       return toHttpResponse(error);
     }
   };
+  return async (event) => finishResponse(event, await answer(event), deps.allowOrigin);
 }

@@ -47,3 +47,13 @@ export class PayloadTooLargeError extends SchedulerError {
 export class UnauthorizedError extends SchedulerError {
   override readonly name: string = 'UnauthorizedError';
 }
+
+/** A state-changing request from a browser page on an origin the API does not admit (cors.ts). */
+export class ForbiddenOriginError extends SchedulerError {
+  override readonly name: string = 'ForbiddenOriginError';
+}
+
+/** A body sent as something other than JSON (a form or text/plain post, which browsers send cross-site unasked). */
+export class UnsupportedMediaTypeError extends SchedulerError {
+  override readonly name: string = 'UnsupportedMediaTypeError';
+}

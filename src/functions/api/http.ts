@@ -8,11 +8,13 @@ import { logger } from '../../common/logger';
 import { JobConflictError, JobNotActiveError, JobNotFoundError, JobStateError, TransientError, ValidationError } from '../../lib/errors';
 import { RequestNotActiveError } from '../../lib/extra-runs';
 import {
+  ForbiddenOriginError,
   MalformedJsonError,
   MethodNotAllowedError,
   PayloadTooLargeError,
   RouteNotFoundError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
 } from './errors';
 
 /** The body of every error response. */
@@ -22,8 +24,6 @@ export interface ErrorBody {
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
-  // serverless.ts enables CORS on every route; with the Lambda proxy the response must carry the header.
-  'access-control-allow-origin': '*',
   'cache-control': 'no-store',
 };
 
@@ -57,6 +57,7 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof UnauthorizedError) {
     return errorResponse(401, 'UNAUTHORIZED', error.message, undefined, { 'www-authenticate': 'Bearer' });
   }
+  if (error instanceof ForbiddenOriginError) return errorResponse(403, 'FORBIDDEN_ORIGIN', error.message, 'origin');
   if (error instanceof JobNotFoundError) return errorResponse(404, 'JOB_NOT_FOUND', error.message);
   if (error instanceof RouteNotFoundError) return errorResponse(404, 'ROUTE_NOT_FOUND', error.message);
   if (error instanceof MethodNotAllowedError) {
@@ -68,6 +69,7 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof RequestNotActiveError) return errorResponse(409, 'REQUEST_NOT_ACTIVE', error.message);
   if (error instanceof JobStateError) return errorResponse(409, 'JOB_STATE', error.message, 'status');
   if (error instanceof PayloadTooLargeError) return errorResponse(413, 'PAYLOAD_TOO_LARGE', error.message);
+  if (error instanceof UnsupportedMediaTypeError) return errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', error.message, 'content-type');
   if (error instanceof TransientError) {
     // A dependency said "try again later" (throttling, a dropped connection): say so, without its words.
     logger.warn('request failed on a transient error', error);

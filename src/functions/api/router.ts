@@ -1,7 +1,9 @@
 /**
  * Matches a request against ROUTES (routes.ts, the list serverless.ts deploys): path parameters come from
  * `{name}` segments. A path no route has is RouteNotFoundError; a path some route has under another
- * method is MethodNotAllowedError carrying the methods that are allowed (the `Allow` header).
+ * method is MethodNotAllowedError carrying the methods that are allowed (the `Allow` header). `HEAD` is
+ * answered by the `GET` route (the caller drops the body) and `OPTIONS` by `allowedMethods`, here rather
+ * than in the local gateway, so the api handler answers them the same on API Gateway and locally.
  */
 import { MethodNotAllowedError, RouteNotFoundError } from './errors';
 import { ROUTES } from './routes';
@@ -54,17 +56,27 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
 }
 
 /**
- * The route for a method and path.
+ * Every method a path answers, for `Allow`: its routes' methods, `HEAD` where `GET` is, and `OPTIONS`.
+ * @example allowedMethods('/health') // ['GET', 'HEAD', 'OPTIONS']
+ */
+export function allowedMethods(path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of ROUTES) if (matchPath(route.path, path) !== undefined) methods.add(route.method);
+  if (methods.size === 0) throw new RouteNotFoundError(path);
+  if (methods.has('GET')) methods.add('HEAD');
+  methods.add('OPTIONS');
+  return [...methods].sort();
+}
+
+/**
+ * The route for a method and path; `HEAD` gets the `GET` route.
  * @example matchRoute('GET', '/jobs/daily') // { key: 'GET /jobs/{id}', params: { id: 'daily' }, … }
  */
 export function matchRoute(method: string, path: string): RouteMatch {
-  const allow: string[] = [];
+  const wanted = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
   for (const route of ROUTES) {
     const params = matchPath(route.path, path);
-    if (params === undefined) continue;
-    if (route.method === method.toUpperCase()) return { route, key: `${route.method} ${route.path}` as RouteKey, params };
-    allow.push(route.method);
+    if (params !== undefined && route.method === wanted) return { route, key: `${route.method} ${route.path}` as RouteKey, params };
   }
-  if (allow.length > 0) throw new MethodNotAllowedError(method, path, [...new Set(allow)].sort());
-  throw new RouteNotFoundError(path);
+  throw new MethodNotAllowedError(method, path, allowedMethods(path));
 }

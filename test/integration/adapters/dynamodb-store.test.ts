@@ -33,7 +33,7 @@ function shown<T extends JobRecord | undefined>(record: T) {
 
 beforeAll(async () => {
   db = await startDynalite();
-  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   stores = createDynamoStores(client, db.tableName);
   store = stores.jobs;
 });

@@ -30,7 +30,7 @@ function ledgerOver(over: DynamoDBDocumentClient): RunLedger {
 
 beforeAll(async () => {
   db = await startDynalite();
-  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   ({ requests: extras, jobs, runs } = createDynamoStores(client, db.tableName));
 });
 

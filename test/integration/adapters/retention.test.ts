@@ -25,7 +25,7 @@ afterAll(async () => {
 const quietSteps = { action: async () => ({ result: { ok: true } }) } as unknown as StepRegistry;
 
 it('marks a finished job and its runs to expire retentionDays after the job’s end', async () => {
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const stores = createDynamoStores(client, db.tableName);
   const store = stores.jobs;
   const job = parseJob({

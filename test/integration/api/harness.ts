@@ -122,7 +122,7 @@ export interface ApiUnderTest {
 
 export async function startApi(options: { apiToken?: string; now?: Date } = {}): Promise<ApiUnderTest> {
   const db = await startDynalite();
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const { jobs: store, requests: extras, runs } = createDynamoStores(client, db.tableName);
   const executions = new RecordingExecutions();
   const clock = { now: options.now ?? new Date(1733306400000) }; // 2024-12-04T10:00:00Z

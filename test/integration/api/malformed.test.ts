@@ -22,6 +22,13 @@ function jobOfSize(bytes: number): string {
   return JSON.stringify({ ...valid, context: 'x'.repeat(bytes - Buffer.byteLength(empty)) });
 }
 
+/** `{"a":{"a":…1}}`, `levels` objects deep. */
+function nested(levels: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i += 1) value = { a: value };
+  return value;
+}
+
 interface Case {
   name: string;
   method: string;
@@ -194,11 +201,11 @@ const cases: Case[] = [
   get('an unknown route', '/nope', 404, 'ROUTE_NOT_FOUND'),
   get('a path too deep', '/jobs/a/upcoming/b', 404, 'ROUTE_NOT_FOUND'),
   // The seeds' /tasks routes exist (tasks.ts) and answer a wrong method as /jobs does.
-  { ...get('PUT on the seeds’ /tasks', '/tasks', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, POST' },
-  { ...get('PUT on /jobs', '/jobs', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, POST' },
-  { ...post('POST on a job', valid, undefined, { status: 405, code: 'METHOD_NOT_ALLOWED' }), path: '/jobs/daily-report', allow: 'DELETE, GET' },
-  { ...get('PATCH on /health', '/health', 405, 'METHOD_NOT_ALLOWED'), method: 'PATCH', allow: 'GET' },
-  { ...get('DELETE on /stats', '/stats', 405, 'METHOD_NOT_ALLOWED'), method: 'DELETE', allow: 'GET' },
+  { ...get('PUT on the seeds’ /tasks', '/tasks', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, HEAD, OPTIONS, POST' },
+  { ...get('PUT on /jobs', '/jobs', 405, 'METHOD_NOT_ALLOWED'), method: 'PUT', allow: 'DELETE, GET, HEAD, OPTIONS, POST' },
+  { ...post('POST on a job', valid, undefined, { status: 405, code: 'METHOD_NOT_ALLOWED' }), path: '/jobs/daily-report', allow: 'DELETE, GET, HEAD, OPTIONS' },
+  { ...get('PATCH on /health', '/health', 405, 'METHOD_NOT_ALLOWED'), method: 'PATCH', allow: 'GET, HEAD, OPTIONS' },
+  { ...get('DELETE on /stats', '/stats', 405, 'METHOD_NOT_ALLOWED'), method: 'DELETE', allow: 'GET, HEAD, OPTIONS' },
   // query parameters
   get('limit 0', '/jobs?limit=0', 400, 'VALIDATION_ERROR', 'limit'),
   get('limit 101', '/jobs?limit=101', 400, 'VALIDATION_ERROR', 'limit'),
@@ -233,8 +240,26 @@ const cases: Case[] = [
   { ...post('a backfill with no body', '', undefined, { code: 'MALFORMED_JSON' }), path: '/jobs/daily-report/backfill' },
   { ...post('a backfill body that is not JSON', 'from=yesterday', undefined, { code: 'MALFORMED_JSON' }), path: '/jobs/daily-report/backfill' },
   { ...post('backfilling an id with a space', { from: '2024-12-01T00:00:00Z', to: '2024-12-02T00:00:00Z' }, 'id'), path: '/jobs/daily%20report/backfill' },
-  { ...get('GET on a trigger', '/jobs/daily-report/trigger', 405, 'METHOD_NOT_ALLOWED'), allow: 'POST' },
-  { ...get('GET on a backfill', '/jobs/daily-report/backfill', 405, 'METHOD_NOT_ALLOWED'), allow: 'POST' },
+  { ...get('GET on a trigger', '/jobs/daily-report/trigger', 405, 'METHOD_NOT_ALLOWED'), allow: 'OPTIONS, POST' },
+  { ...get('GET on a backfill', '/jobs/daily-report/backfill', 405, 'METHOD_NOT_ALLOWED'), allow: 'OPTIONS, POST' },
+  // what DynamoDB cannot store, or JavaScript cannot hold, is refused before anything is written
+  post('a context nested 40 levels deep', { ...valid, context: nested(40) }, 'context'),
+  post('a context nested 100,000 levels deep', JSON.stringify({ ...valid, context: 0 }).replace('"context":0', `"context":${'['.repeat(100_000)}${']'.repeat(100_000)}`), 'context'),
+  post('a webhook body nested 31 levels deep', { ...valid, frequency: undefined, endDateTime: undefined, action: { type: 'webhook', url: 'https://example.com/hook', body: nested(31) } }, 'action.body'),
+  post('a context number above 2^53', JSON.stringify({ ...valid, context: { n: 0 } }).replace('"n":0', '"n":123456789012345678901234567890'), 'context.n'),
+  post('a context number of 1e300', JSON.stringify({ ...valid, context: { n: 0 } }).replace('"n":0', '"n":1e300'), 'context.n'),
+  post('a context number too close to 0', JSON.stringify({ ...valid, context: { n: 0 } }).replace('"n":0', '"n":1e-200'), 'context.n'),
+  post('a context key __proto__', JSON.stringify({ ...valid, context: { a: 0 } }).replace('"a":0', '"__proto__":{"admin":true}'), 'context.__proto__'),
+  // files: none without a files folder (none here, as on AWS)
+  post('a file data source', { ...valid, config: { dataSource: 'file:///etc/passwd' } }, 'config.dataSource'),
+  post('a file data source that does not exist', { ...valid, config: { dataSource: 'file:///no/such/file.json' } }, 'config.dataSource'),
+  post('a file failure destination into the store', { ...valid, failureDestination: { type: 'file', path: 'dynamodb/CURRENT' } }, 'failureDestination.path'),
+  // browsers on other sites
+  post('a text/plain body', valid, 'content-type', { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', options: { body: valid, headers: { ...AUTH, 'content-type': 'text/plain' } } }),
+  post('a form body', 'id=x', 'content-type', { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', options: { body: 'id=x', headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' } } }),
+  { ...post('a trigger note as text/plain', '{"note":"x"}', 'content-type', { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }), path: '/jobs/daily-report/trigger', options: { body: '{"note":"x"}', headers: { ...AUTH, 'content-type': 'text/plain' } } },
+  post('a POST from a page on another site', valid, 'origin', { status: 403, code: 'FORBIDDEN_ORIGIN', options: { body: valid, headers: { ...AUTH, origin: 'https://evil.example', host: '127.0.0.1:3000' } } }),
+  { ...post('a pause from a page on another site', undefined, 'origin', { status: 403, code: 'FORBIDDEN_ORIGIN' }), path: '/jobs/daily-report/pause', options: { headers: { ...AUTH, origin: 'https://evil.example', host: '127.0.0.1:3000' } } },
 ];
 
 let t: ApiUnderTest;

@@ -30,7 +30,7 @@ let hook: HookServer | undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
   dir = await mkdtemp(path.join(tmpdir(), 'failure-policy-'));
 });
 

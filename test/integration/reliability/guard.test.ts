@@ -70,7 +70,7 @@ describe('a console execution behind the webhook guard', () => {
   let stores: Stores;
   beforeAll(async () => {
     db = await startDynalite();
-    stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+    stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
   });
   afterAll(async () => {
     await db.stop();

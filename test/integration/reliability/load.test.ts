@@ -42,7 +42,7 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) =>
 }
 
 async function countItems(): Promise<{ jobs: number; runs: number; byState: Record<string, number> }> {
-  const client = createDocumentClient({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint });
+  const client = createDocumentClient({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint, credentials: runtime.credentials });
   const counts = { jobs: 0, runs: 0, byState: {} as Record<string, number> };
   try {
     let startKey: Record<string, unknown> | undefined;

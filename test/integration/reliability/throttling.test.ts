@@ -46,7 +46,7 @@ function weekFromTomorrow(id: string) {
 
 /** A store that does not throttle, to prepare and to inspect. */
 function cleanStore(): Stores {
-  return createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  return createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
 }
 
 /** Write the job as POST /jobs does, then run it on the engine with a task whose store throttles every nth call. */
@@ -54,7 +54,7 @@ async function runThrottled(id: string, n: number) {
   const job = parseJob(weekFromTomorrow(id));
   const total = totalRuns(job);
   await cleanStore().jobs.createJob(job, { totalRuns: total, nextRunAt: nextRun(job, { iteration: 0 }, total).runAt, now: new Date() });
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const faults = throttleEveryNth(client, n);
   const stores = createDynamoStores(client, db.tableName);
   const task = createTaskHandler(() => ({ ...stores, steps: defaultSteps, notifier: createNotifier({}), now: () => new Date() }));

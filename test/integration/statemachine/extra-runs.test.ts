@@ -27,7 +27,7 @@ let extras: RequestStore;
 
 beforeAll(async () => {
   db = await startDynalite();
-  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint });
+  const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   stores = createDynamoStores(client, db.tableName);
   ({ jobs, requests: extras } = stores);
 });

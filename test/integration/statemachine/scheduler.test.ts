@@ -29,6 +29,9 @@ beforeAll(async () => {
   db = await startDynalite();
   process.env.TABLE_NAME = db.tableName;
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  // The handlers' clients read the keys from the environment, as under `sls invoke local`.
+  process.env.AWS_ACCESS_KEY_ID = db.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = db.credentials.secretAccessKey;
   // The test webhooks and data sources listen on 127.0.0.1, which the webhook guard refuses unless allowed.
   process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
   // Loaded after the environment is set: the handlers read it on first use.

@@ -107,7 +107,12 @@ describe('parseRecords', () => {
   });
 
   it('names the line of a malformed JSON array', () => {
-    expect(() => parseRecords('[\n{"id":"a"},\n{"id":}\n]')).toThrow(/^not a valid JSON array \(line 3\)/);
+    expect(() => parseRecords('[\n{"id":"a"},\n{"id":}\n]')).toThrow(new PermanentError('not a valid JSON array (line 3, column 7)'));
+  });
+
+  it('never quotes the text it could not parse', () => {
+    expect(() => parseRecords('root:x:0:0:root:/root:/bin/bash\n')).toThrow(new PermanentError('line 1 is not valid JSON (column 1)'));
+    expect(() => parseRecords('[\n"secret-token" oops]')).toThrow(new PermanentError('not a valid JSON array (line 2, column 16)'));
   });
 });
 

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FilesDir } from '../../../src/adapters/files-dir';
 import { PermanentError, TransientError } from '../../../src/lib/errors';
 import { checksum } from '../../../src/lib/records';
 import { SAMPLE_RECORD_COUNT, fetchCapped, readDataSource, redactUrl } from '../../../src/steps/data-source';
@@ -41,7 +42,7 @@ describe('readDataSource over http', () => {
     const read = readDataSource(`${server.url}/records.json`, limits);
 
     await expect(read).rejects.toThrow(TransientError);
-    await expect(read).rejects.toThrow(`data source ${server.url}/records.json answered 500: database down`);
+    await expect(read).rejects.toThrow(new TransientError(`data source ${server.url}/records.json answered 500`));
   });
 
   it('throws TransientError on a 429', async () => {
@@ -62,7 +63,8 @@ describe('readDataSource over http', () => {
     const read = readDataSource(`${server.url}/missing.json`, limits);
 
     await expect(read).rejects.toThrow(PermanentError);
-    await expect(read).rejects.toThrow('answered 404: no such file');
+    // The status only: what the server said is not echoed into the job's error.
+    await expect(read).rejects.toThrow(new PermanentError(`data source ${server.url}/missing.json answered 404`));
   });
 
   it('throws TransientError when the server does not answer in time', async () => {
@@ -144,8 +146,10 @@ describe('fetchCapped', () => {
 
 describe('readDataSource over file://', () => {
   let dir: string;
+  let fileLimits: typeof limits & { files: FilesDir };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'data-source-'));
+    fileLimits = { ...limits, files: await FilesDir.open(dir, []) };
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -155,34 +159,69 @@ describe('readDataSource over file://', () => {
     const path = join(dir, 'records.json');
     await writeFile(path, JSON.stringify(records));
 
-    await expect(readDataSource(pathToFileURL(path).href, limits)).resolves.toEqual(records);
+    await expect(readDataSource(pathToFileURL(path).href, fileLimits)).resolves.toEqual(records);
+  });
+
+  it('refuses every file when no files folder is given, as on AWS', async () => {
+    const path = join(dir, 'records.json');
+    await writeFile(path, JSON.stringify(records));
+
+    const read = readDataSource(pathToFileURL(path).href, limits);
+
+    await expect(read).rejects.toThrow(PermanentError);
+    await expect(read).rejects.toThrow(/file access is off/);
+  });
+
+  it('refuses a file outside the folder in the same words whether it exists or not', async () => {
+    const existing = readDataSource('file:///etc/passwd', fileLimits);
+    const missing = readDataSource('file:///etc/no-such-file-here', fileLimits);
+
+    await expect(existing).rejects.toThrow('data source /etc/passwd is outside the files folder (--files-dir); only files inside it may be used');
+    await expect(missing).rejects.toThrow('data source /etc/no-such-file-here is outside the files folder (--files-dir); only files inside it may be used');
+  });
+
+  it('refuses a link inside the folder that leads out of it', async () => {
+    await symlink('/etc', join(dir, 'etc'));
+
+    await expect(readDataSource(pathToFileURL(join(dir, 'etc', 'passwd')).href, fileLimits)).rejects.toThrow(/is outside the files folder/);
+  });
+
+  it('names the line and column of a file that is not JSON, never its content', async () => {
+    const path = join(dir, 'secret.txt');
+    await writeFile(path, 'root:x:0:0:root:/root:/bin/bash\n');
+
+    const read = readDataSource(pathToFileURL(path).href, fileLimits);
+
+    await expect(read).rejects.toThrow(`data source ${pathToFileURL(path).href}: line 1 is not valid JSON (column 1)`);
+    await expect(read).rejects.not.toThrow(/root/);
   });
 
   it('throws PermanentError for a file that does not exist', async () => {
     const url = pathToFileURL(join(dir, 'missing.json')).href;
 
-    const read = readDataSource(url, limits);
+    const read = readDataSource(url, fileLimits);
 
     await expect(read).rejects.toThrow(PermanentError);
     await expect(read).rejects.toThrow(`data source ${url} cannot be read (ENOENT)`);
   });
 
   it('throws PermanentError for a file URL on another host', async () => {
-    const read = readDataSource('file://fileserver/share/records.json', limits);
+    const read = readDataSource('file://fileserver/share/records.json', fileLimits);
 
     await expect(read).rejects.toThrow(PermanentError);
     await expect(read).rejects.toThrow('data source file://fileserver/share/records.json cannot be read (ERR_INVALID_FILE_URL_HOST)');
   });
 
   it('throws PermanentError for a folder', async () => {
-    await expect(readDataSource(pathToFileURL(dir).href, limits)).rejects.toThrow(/is not a file/);
+    await mkdir(join(dir, 'folder'));
+    await expect(readDataSource(pathToFileURL(join(dir, 'folder')).href, fileLimits)).rejects.toThrow(/is not a file/);
   });
 
   it('refuses a file larger than maxBytes', async () => {
     const path = join(dir, 'big.json');
     await writeFile(path, JSON.stringify(records));
 
-    await expect(readDataSource(pathToFileURL(path).href, { ...limits, maxBytes: 10 })).rejects.toThrow(/is larger than 10 bytes/);
+    await expect(readDataSource(pathToFileURL(path).href, { ...fileLimits, maxBytes: 10 })).rejects.toThrow(/is larger than 10 bytes/);
   });
 });
 

@@ -2,10 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FilesDir } from '../../../src/adapters/files-dir';
 import { logger } from '../../../src/common/logger';
 import { PermanentError } from '../../../src/lib/errors';
 import { checksum, generateSampleRecords, seedFromName, sliceFor, validateRecord } from '../../../src/lib/records';
 import type { RunRecord } from '../../../src/lib/store';
+import { DEFAULT_READ_LIMITS } from '../../../src/steps/data-source';
 import { createProcessingStep } from '../../../src/steps/processing';
 import { contextFor, schedule, succeededRun, workflowJob } from './fixtures';
 
@@ -69,7 +71,8 @@ describe('processing step', () => {
       const collectedRun = succeededRun(0, 'collection', { records: 10, checksum: checksum(collected), sources: ['file'] });
       await writeFile(path, [...collected, sample[10]].map((r) => JSON.stringify(r)).join('\n'));
 
-      const act = createProcessingStep()(contextFor(fileJob, schedule(1, 7, 'processing'), [collectedRun]));
+      const files = await FilesDir.open(dir, []);
+      const act = createProcessingStep({ ...DEFAULT_READ_LIMITS, files })(contextFor(fileJob, schedule(1, 7, 'processing'), [collectedRun]));
 
       await expect(act).rejects.toThrow(PermanentError);
       await expect(act).rejects.toThrow(/changed since collection: it had 10 records \(checksum [0-9a-f]{12}…\), it now has 11/);
