@@ -54,6 +54,7 @@ export interface LiveCursor {
   generation?: number;
   firstIteration?: number;
   lastRunAt?: string;
+  lastStartedAt?: string;
   lastFinishedAt?: string;
   totalRuns?: number | null;
   /** Set by a failure: true when the job's policy ended it. */
@@ -172,7 +173,7 @@ function lineage(cursor: Cursor): Pick<LiveCursor, 'generation' | 'firstIteratio
  * calculator should know of this run (its planned time, its end, the run count). A request: its next index,
  * `done` past its last run or once an abort ended it.
  */
-function advance(input: RunInput, outcome: Outcome, finishedAt: Date): NextCursor {
+function advance(input: RunInput, outcome: Outcome, finishedAt: Date, startedAt?: string): NextCursor {
   const { cursor, schedule } = input;
   const lastResult = outcome.failed ? cursor.lastResult : outcome.lastResult;
   const aborted = outcome.failed && outcome.aborted;
@@ -191,10 +192,23 @@ function advance(input: RunInput, outcome: Outcome, finishedAt: Date): NextCurso
     ...(lastResult === undefined ? {} : { lastResult }),
     ...lineage(cursor),
     ...(lastRunAt ? { lastRunAt } : {}),
+    ...(startedAt ? { lastStartedAt: startedAt } : {}),
     lastFinishedAt: finishedAt.toISOString(),
     totalRuns: schedule.totalRuns,
     ...(outcome.failed ? { aborted } : {}),
   };
+}
+
+/**
+ * Record the runs the calculator passed over (catch-up, overlap) as SKIPPED, each gap's item with its own
+ * planned time and phase. Before a run begins, and when the calculator answers done with a range reaching
+ * the end (then Finish records it), so no skipped run ever goes unrecorded.
+ */
+async function recordSkipped(deps: AttemptDeps, job: Job, schedule: Pick<Schedule, 'skipped' | 'totalRuns'>): Promise<void> {
+  const { skipped } = schedule;
+  if (!skipped) return;
+  const plan = (index: number) => ({ plannedAt: new Date(runTimeMs(job, index)).toISOString(), phase: phaseOf(job, index, schedule.totalRuns) });
+  await deps.runs.recordSkipped({ job, skipped, plan, now: deps.now(), ...expiry(job, deps.now()) });
 }
 
 /** The previous result a run sees: the cursor's; for a trigger, the live job's last finished run's. */
@@ -230,18 +244,14 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
   const { job, schedule, cursor } = input;
   const ref = refOf(job, cursor, schedule);
   // Runs the calculator passed over (catch-up, overlap) are recorded as skipped before this one begins.
-  if (schedule.skipped && ref.series.kind === 'live') {
-    const skipped = schedule.skipped;
-    // Each gap's item carries its own planned time and phase, not the time it was found missed.
-    const plan = (index: number) => ({ plannedAt: new Date(runTimeMs(job, index)).toISOString(), phase: phaseOf(job, index, schedule.totalRuns) });
-    await deps.runs.recordSkipped({ job, skipped, plan, now: deps.now(), ...expiry(job, deps.now()) });
-  }
-  const begun = await deps.runs.begin(beginInput(deps, input, ref));
+  if (ref.series.kind === 'live') await recordSkipped(deps, job, schedule);
+  const begin = beginInput(deps, input, ref);
+  const begun = await deps.runs.begin(begin);
   // The first run of a live execution (the first, a ContinueAsNew generation, a resume) names it on the job.
   if (input.executionArn && !isRequestCursor(cursor) && schedule.iteration === (cursor.firstIteration ?? 0)) {
     await deps.jobs.recordExecution(job.id, input.executionArn, deps.now());
   }
-  if (begun.kind === 'already-settled') return advance(input, replayed(begun.run, job), new Date(begun.run.finishedAt ?? begun.run.startedAt));
+  if (begun.kind === 'already-settled') return advance(input, replayed(begun.run, job), new Date(begun.run.finishedAt ?? begun.run.startedAt), begun.run.startedAt);
 
   const delay = retryDelayMs(job, begun.attempts);
   if (delay > 0 && deps.sleep) await deps.sleep(delay);
@@ -280,9 +290,9 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
     // Another invocation of the same run settled first: its record is the one that counts.
     if (!(error instanceof RunAlreadyFinishedError)) throw error;
     const recorded = await deps.runs.get(ref);
-    if (recorded) return advance(input, replayed(recorded, job), new Date(recorded.finishedAt ?? recorded.startedAt));
+    if (recorded) return advance(input, replayed(recorded, job), new Date(recorded.finishedAt ?? recorded.startedAt), recorded.startedAt);
   }
-  return advance(input, { failed: false, lastResult: outcome.summary ?? outcome.result }, deps.now());
+  return advance(input, { failed: false, lastResult: outcome.summary ?? outcome.result }, deps.now(), begin.now.toISOString());
 }
 
 /**
@@ -328,7 +338,7 @@ export async function recordFailure(deps: AttemptDeps, input: FailureInput): Pro
   }
   logger.warn('run failed', { jobId: job.id, series: ref.series.kind, index: ref.index, error });
   await deliverFailure(deps, input, ref, failed, error);
-  return advance(input, { failed: true, aborted: policy === 'abort' }, deps.now());
+  return advance(input, { failed: true, aborted: policy === 'abort' }, deps.now(), failed.startedAt);
 }
 
 /**
@@ -369,7 +379,7 @@ export type FinishOutput = Pick<JobRecord, 'jobId' | 'status'> & { progress?: Jo
  * The series ended (the calculator said done): the job is COMPLETED, or the request SUCCEEDED (FAILED when
  * a run of it failed). Returns what the execution outputs.
  */
-export async function finishSeries(deps: AttemptDeps, input: { job: Job; cursor: SeriesCursor }): Promise<FinishOutput> {
+export async function finishSeries(deps: AttemptDeps, input: { job: Job; cursor: SeriesCursor; schedule?: Schedule }): Promise<FinishOutput> {
   const { job, cursor } = input;
   if (isRequestCursor(cursor)) {
     const request = await deps.requests.getRequest(job.id, cursor.requestId);
@@ -377,6 +387,8 @@ export async function finishSeries(deps: AttemptDeps, input: { job: Job; cursor:
     const ended = request.state !== 'RUNNING' ? request : await deps.requests.endRequest(job.id, cursor.requestId, request.failedRuns > 0 ? 'FAILED' : 'SUCCEEDED', deps.now());
     return { jobId: job.id, requestId: ended.requestId, status: ended.state };
   }
+  // Runs passed over up to the end (a pause or downtime across the last runs) are recorded before the job ends.
+  if (input.schedule) await recordSkipped(deps, job, input.schedule);
   const record = await deps.jobs.completeJob(job.id, deps.now(), retentionExpiry(job, deps.now()));
   return { jobId: record.jobId, status: record.status, progress: record.progress };
 }

@@ -223,7 +223,8 @@ export class JobService {
     if (isFinalStatus(record.status)) return record;
     await this.stopExecutions(record);
     await this.stopRequests(jobId);
-    return this.ports.store.cancelJob(jobId, STOP_CAUSE, this.ports.now());
+    // A job kept for retentionDays expires that long after it was stopped, as after any other end.
+    return this.ports.store.cancelJob(jobId, STOP_CAUSE, this.ports.now(), retentionExpiry(record.job, this.ports.now()));
   }
 
   /**

@@ -269,6 +269,8 @@ export const CursorSchema = z.object({
   lastRunAt: z.string().optional(),
   /** When the previous run finished: runs planned before it were overlapped by it. */
   lastFinishedAt: z.string().optional(),
+  /** When the previous run began: runs planned before it were missed, not overlapped. */
+  lastStartedAt: z.string().optional(),
   /** The job's run count, once computed (counting a cron's runs is not free). */
   totalRuns: z.number().int().nonnegative().nullable().optional(),
   /** The run at `iteration` was begun before a restart and never settled: it runs now, whatever catch-up says. */

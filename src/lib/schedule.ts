@@ -222,9 +222,12 @@ export const MISSED_GRACE_MS = 60_000;
  * the store to record, never dropped.
  * @example scheduleAt(hourly, { iteration: 10 }, Date.parse('2027-01-03T00:00:30Z')) // runs 10-47 skipped, run 48 now
  */
-export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, 'lastFinishedAt'>>, nowMs: number): Schedule {
+export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, 'lastFinishedAt' | 'lastStartedAt'>>, nowMs: number): Schedule {
   const first = nextRun(job, cursor);
   if (first.done || first.runAt === null) return first;
+  // A workflow always collects first: its run 0 is never passed over (catch-up applies to processing runs).
+  const workflow = !job.action;
+  if (workflow && cursor.iteration === 0) return first;
   const cutoff = nowMs - MISSED_GRACE_MS;
   const planned = (s: Schedule) => Date.parse(s.plannedAt ?? s.runAt ?? '');
   if (planned(first) >= cutoff) return first;
@@ -237,7 +240,11 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
   const lastMissed = firstLive - 1;
   const finishedAt = cursor.lastFinishedAt === undefined ? Number.NaN : Date.parse(cursor.lastFinishedAt);
   const lastMissedAt = runTimeMs(job, lastMissed, hintOf(cursor));
-  const overlapped = Number.isFinite(finishedAt) && lastMissedAt < finishedAt;
+  const startedAt = cursor.lastStartedAt === undefined ? Number.NaN : Date.parse(cursor.lastStartedAt);
+  // Overlapped: planned while the previous run was going. A run planned before the previous run even began
+  // was missed (downtime, a pause), not overlapped: the catch-up policy decides on it (catchUp 'all' runs
+  // every missed run, one after the other, whatever `overlap` says).
+  const overlapped = Number.isFinite(finishedAt) && lastMissedAt < finishedAt && !(Number.isFinite(startedAt) && lastMissedAt < startedAt);
   const policies = policiesOf(job);
   const policy = overlapped ? ({ skip: 'skip', bufferOne: 'one', allow: 'all' } as const)[policies.overlap] : policies.catchUp;
   const windowStart = overlapped ? Number.NEGATIVE_INFINITY : nowMs - policies.catchUpWindowMinutes * 60_000;
@@ -246,6 +253,8 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
   let runIteration = firstLive;
   if (policy === 'one' && lastMissedAt >= windowStart) runIteration = lastMissed;
   if (policy === 'all') runIteration = Math.min(firstLive, firstAtOrAfter(job, recurrence, cursor, windowStart));
+  // …and a workflow always reports: its last run is never passed over either.
+  if (workflow && total !== null && runIteration > total - 1) runIteration = total - 1;
   const chosen = nextRun(job, { iteration: runIteration, totalRuns: total }, total);
   const skipped: SkippedRuns | undefined =
     runIteration > cursor.iteration ? { from: cursor.iteration, to: runIteration - 1, count: runIteration - cursor.iteration, reason } : undefined;

@@ -413,6 +413,10 @@ export function createApi(deps: ApiDeps): ApiHandler {
       const match = matchRoute(event.httpMethod ?? '', event.path ?? '/');
       checkOrigin(event, deps.allowOrigin);
       if (match.route.private) authorize(event, deps.apiToken);
+      // A parameter given twice (`?tag=a&tag=b`) would otherwise count only by its last value: refused, named.
+      for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+        if ((values?.length ?? 0) > 1) throw invalid(name, 'is given more than once; give it once');
+      }
       // No prototype: a query name such as `constructor` or `__proto__` is just a name.
       const query: Request['query'] = Object.assign(Object.create(null) as Request['query'], event.queryStringParameters ?? {});
       return await table[match.key]({ event, params: match.params, query });

@@ -33,7 +33,7 @@ const Legacy = { job: JobSchema, extra: ExtraCursorSchema, executionArn: z.strin
 const TaskEventSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('run'), ...Common }),
   z.object({ op: z.literal('fail'), ...Common, error: CaughtErrorSchema }),
-  z.object({ op: z.literal('finish'), job: JobSchema, cursor: SeriesCursorSchema.default({ iteration: 0 }) }),
+  z.object({ op: z.literal('finish'), job: JobSchema, cursor: SeriesCursorSchema.default({ iteration: 0 }), schedule: ScheduleSchema.optional() }),
   z.object({ op: z.literal('extra'), ...Legacy }),
   z.object({ op: z.literal('extraFail'), ...Legacy, error: CaughtErrorSchema }),
 ]);

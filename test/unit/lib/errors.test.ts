@@ -24,7 +24,7 @@ const {
   PERMANENT_ERROR_NAMES,
   RETRYABLE_ERROR_NAME,
 } = libErrors;
-const { MalformedJsonError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError } = apiErrors;
+const { ForbiddenOriginError, MalformedJsonError, MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError, UnauthorizedError, UnsupportedMediaTypeError } = apiErrors;
 
 /** One instance of every error class, by the name it must carry. */
 const instances: Record<string, Error> = {
@@ -44,6 +44,8 @@ const instances: Record<string, Error> = {
   MalformedJsonError: new MalformedJsonError('x'),
   PayloadTooLargeError: new PayloadTooLargeError(300_000, 262_144),
   UnauthorizedError: new UnauthorizedError('x'),
+  ForbiddenOriginError: new ForbiddenOriginError('x'),
+  UnsupportedMediaTypeError: new UnsupportedMediaTypeError('x'),
   RequestNotActiveError: new RequestNotActiveError('daily', 'trigger-1', 'CANCELLED'),
 };
 

@@ -60,7 +60,7 @@ describe('matchRoute', () => {
     const onPause = thrown(() => matchRoute('GET', '/jobs/daily/pause'));
 
     expect(onJobs).toBeInstanceOf(MethodNotAllowedError);
-    expect((onJobs as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET', 'POST']);
+    expect((onJobs as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST']);
     expect((onJob as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET']);
     expect((onPause as MethodNotAllowedError).allow).toEqual(['POST']);
   });
