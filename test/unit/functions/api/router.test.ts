@@ -61,7 +61,7 @@ describe('matchRoute', () => {
 
     expect(onJobs).toBeInstanceOf(MethodNotAllowedError);
     expect((onJobs as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST']);
-    expect((onJob as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET']);
-    expect((onPause as MethodNotAllowedError).allow).toEqual(['POST']);
+    expect((onJob as MethodNotAllowedError).allow).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS']);
+    expect((onPause as MethodNotAllowedError).allow).toEqual(['OPTIONS', 'POST']);
   });
 });
