@@ -122,6 +122,8 @@ export class JobService {
    * @example await service.followExecution({ executionArn, name: 'daily', status: 'ABORTED', input: '{"job":{…}}', stopDate: Date.now(), error: null, cause: null }) // 'cancelled'
    */
   async followExecution(detail: FollowedExecution): Promise<'registered' | 'cancelled' | 'failed' | 'ignored'> {
+    // A success ends through the state machine itself (Finish, or a hand-over to the next generation).
+    if (detail.status === 'SUCCEEDED') return 'ignored';
     const input = executionInputOf(detail.input);
     if (!input) return 'ignored';
     const { job } = input;

@@ -412,7 +412,7 @@ describe('reads', () => {
 });
 
 describe('followExecution: the job record follows its executions, whoever stops them', () => {
-  const event = (status: 'RUNNING' | 'ABORTED' | 'FAILED' | 'TIMED_OUT', input: unknown, overrides: Partial<Parameters<JobService['followExecution']>[0]> = {}) => ({
+  const event = (status: 'RUNNING' | 'ABORTED' | 'FAILED' | 'TIMED_OUT' | 'SUCCEEDED', input: unknown, overrides: Partial<Parameters<JobService['followExecution']>[0]> = {}) => ({
     executionArn: arn('console'),
     name: 'console',
     status,
@@ -476,6 +476,8 @@ describe('followExecution: the job record follows its executions, whoever stops 
     expect(await service.followExecution(event('ABORTED', { job: hourly(), extra }))).toBe('cancelled');
     expect(fakes.extras.requests.get(`hourly|${requestId}`)).toMatchObject({ state: 'CANCELLED' });
     expect(await service.followExecution(event('ABORTED', { someOther: 'machine' }))).toBe('ignored');
+    // A succeeded execution (a hand-over to the next generation among them) settles nothing.
+    expect(await service.followExecution({ ...event('ABORTED', { job: hourly() }), status: 'SUCCEEDED' })).toBe('ignored');
     expect(await service.followExecution(event('FAILED', 'not json', { input: '{' }))).toBe('ignored');
     expect(fakes.store.jobs.get('hourly')?.status).toBe('SCHEDULED');
   });
