@@ -62,21 +62,21 @@ const RECURRENCE: Record<'daily' | 'weekly' | 'monthly', Frequency> = {
   monthly: { months: 1 },
 };
 
-const TaskBodySchema = z.strictObject({
+export const TaskBodySchema = z.strictObject({
   action: z.enum(['webhook', 'message'], { error: 'must be "webhook" or "message"' }),
   payload: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
   run_at: DateTimeSchema,
   recurrence: z.enum(['daily', 'weekly', 'monthly'], { error: 'must be "daily", "weekly" or "monthly"' }).nullish(),
 });
 
-const WebhookPayloadSchema = z.strictObject({
+export const WebhookPayloadSchema = z.strictObject({
   url: z.string({ error: 'is required: the URL to call' }),
   data: z.json().optional(),
   method: z.string().optional(),
   headers: z.unknown().optional(),
 });
 
-const MessagePayloadSchema = z
+export const MessagePayloadSchema = z
   .strictObject({
     message: z.string().optional(),
     text: z.string().optional(),

@@ -18,6 +18,7 @@ import { JobService, type JobServicePorts } from '../../lib/job-service';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
 import { buildStats } from '../../lib/stats';
 import { isKnownStatus } from '../../lib/status';
+import { servedOpenApiDocument } from '../../openapi/document';
 import type { DashboardAsset } from './dashboard-assets';
 import type { FilesDir } from '../../adapters/files-dir';
 import { fileRefusal } from '../../adapters/files-dir';
@@ -322,6 +323,8 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     'GET /': async ({ event }) => dashboardFile(deps.dashboard, 'index.html', event.path ?? '/'),
     'GET /app.js': async ({ event }) => dashboardFile(deps.dashboard, 'app.js', event.path ?? '/app.js'),
     'GET /app.css': async ({ event }) => dashboardFile(deps.dashboard, 'app.css', event.path ?? '/app.css'),
+
+    'GET /openapi.json': async () => json(200, servedOpenApiDocument()),
 
     'GET /health': async () => {
       const [storeProbe, sfnProbe] = await Promise.all([probe('store', () => service.pingStore()), probe('stepFunctions', () => service.pingExecutions())]);

@@ -19,6 +19,8 @@ export const ROUTES = [
   { method: 'GET', path: '/app.js', private: false },
   { method: 'GET', path: '/app.css', private: false },
   { method: 'GET', path: '/health', private: false },
+  // The OpenAPI description of these routes (src/openapi): public, as it holds no data.
+  { method: 'GET', path: '/openapi.json', private: false },
   { method: 'POST', path: '/jobs', private: true },
   { method: 'GET', path: '/jobs', private: true },
   { method: 'DELETE', path: '/jobs', private: true },

@@ -1,0 +1,223 @@
+/**
+ * The schemas the OpenAPI document is generated from. Request bodies are the zod schemas the API parses
+ * with (src/lib/job.ts, src/lib/job-input.ts), composed here and never rewritten; the few bodies the API
+ * checks by hand (a pause or trigger note, a backfill range) get a schema here built from the same parts
+ * (DateTimeSchema). Responses have no zod schema in the API (views.ts maps records to plain objects), so
+ * the main shapes are described here: loose objects (extra fields allowed) naming the fields a client
+ * relies on; test/integration/api/openapi.test.ts validates real answers of the local runtime against them.
+ */
+import { z } from 'zod';
+import { DateTimeSchema, JobSchema, WorkflowConfigSchema } from '../lib/job';
+import { MessagePayloadSchema, TaskBodySchema, WebhookPayloadSchema } from '../lib/job-input';
+
+// ---- request bodies --------------------------------------------------------------------------------------
+
+/** Seed 000's body: `{ config }` alone, a 7-day daily report starting now (the id is generated). */
+export const WorkflowBodySchema = z.strictObject({ config: WorkflowConfigSchema });
+
+/**
+ * Seed 001's body. The API parses `payload` in two steps (a record, then the payload of the action's
+ * kind); the document says which payloads exist.
+ */
+export const TaskBodyDocSchema = TaskBodySchema.extend({
+  payload: z.union([WebhookPayloadSchema, MessagePayloadSchema]),
+});
+
+/** `POST /jobs` and `POST /tasks`: which of the three the body is, the API decides (bodyShape in job-input.ts). */
+export const JobBodySchema = z.union([JobSchema, WorkflowBodySchema, TaskBodyDocSchema]);
+
+/** `POST /jobs/{id}/pause` and `/trigger`: an optional note, or no body at all (noteOf in app.ts). */
+export const NoteBodySchema = z.strictObject({ note: z.string().max(500).optional() });
+
+/** `POST /jobs/{id}/backfill` (planBackfill in src/lib/extra-runs.ts checks the range against the schedule). */
+export const BackfillBodySchema = z.strictObject({ from: DateTimeSchema, to: DateTimeSchema });
+
+// ---- responses -------------------------------------------------------------------------------------------
+
+const nullableString = z.string().nullable();
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** The field the error is about, as the client wrote it (`run_at`, `payload.url`, `frequency.days`). */
+    field: z.string().optional(),
+  }),
+});
+
+export const HealthSchema = z.looseObject({
+  status: z.enum(['ok', 'unavailable']),
+  now: z.string(),
+  store: z.object({ reachable: z.boolean(), latencyMs: z.number() }),
+  stepFunctions: z.object({ reachable: z.boolean(), latencyMs: z.number() }),
+});
+
+export const SubmitAnswerSchema = z.looseObject({
+  jobId: z.string(),
+  status: z.string(),
+  executionArn: nullableString,
+  nextRunAt: nullableString,
+});
+
+export const ProgressSchema = z.looseObject({
+  percentage: z.number(),
+  completedRuns: z.number().int(),
+  failedRuns: z.number().int(),
+  skippedRuns: z.number().int(),
+  totalRuns: z.number().int().nullable(),
+  completedDays: z.number().int().nullable(),
+  totalDays: z.number().int().nullable(),
+});
+
+/** A job as stored: the parsed job (defaults filled in), so any JSON object here. */
+const StoredJobSchema = z.looseObject({ id: z.string(), startDateTime: z.string() });
+
+export const JobSummarySchema = z.looseObject({
+  jobId: z.string(),
+  status: z.string(),
+  job: StoredJobSchema,
+  currentDay: z.number().int().nullable(),
+  progress: ProgressSchema,
+  nextRunAt: nullableString,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: nullableString,
+  reason: z.string().optional(),
+  pausedAt: nullableString.optional(),
+  pauseNote: nullableString.optional(),
+});
+
+export const JobsPageSchema = z.looseObject({
+  jobs: z.array(JobSummarySchema),
+  count: z.number().int(),
+  cursor: nullableString,
+});
+
+export const StepSchema = z.looseObject({
+  day: z.number().int(),
+  iteration: z.number().int(),
+  phase: z.string(),
+  action: z.string(),
+  state: z.string(),
+  plannedAt: z.string(),
+  startedAt: z.string(),
+  finishedAt: nullableString,
+  durationMs: z.number().nullable(),
+  attempts: z.number().int(),
+  result: z.unknown(),
+  error: z.unknown(),
+});
+
+export const ExtraRequestSchema = z.looseObject({
+  requestId: z.string(),
+  kind: z.enum(['trigger', 'backfill']),
+  state: z.string(),
+  requestedAt: z.string(),
+  finishedAt: nullableString,
+  from: nullableString,
+  to: nullableString,
+  iterations: z.object({ first: z.number().int(), last: z.number().int() }).nullable(),
+  note: nullableString,
+  runs: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
+  executionArn: nullableString,
+});
+
+export const ScheduleSettingsSchema = z.looseObject({
+  timeZone: z.string(),
+  startDateTime: z.string(),
+  endDateTime: nullableString,
+  scheduleExpression: nullableString,
+  maxRuns: z.number().int().nullable(),
+  forever: z.boolean(),
+  catchUp: z.string(),
+  overlap: z.string(),
+  group: nullableString,
+  tags: z.array(z.string()),
+});
+
+export const JobDetailSchema = JobSummarySchema.extend({
+  settings: ScheduleSettingsSchema,
+  progress: ProgressSchema.extend({ steps: z.array(StepSchema) }),
+  statusHistory: z.array(z.looseObject({ status: z.string() })),
+  executions: z.array(z.string()),
+  generation: z.number().int(),
+  finalReport: z.unknown().optional(),
+  runsCursor: z.string().optional(),
+  extraRequests: z.array(ExtraRequestSchema),
+  extraRuns: z.array(z.looseObject({ requestId: z.string(), kind: z.string(), index: z.number().int(), state: z.string() })),
+});
+
+export const UpcomingSchema = z.looseObject({
+  jobId: z.string(),
+  timeZone: z.string(),
+  status: z.string(),
+  paused: z.object({ pausedAt: nullableString, note: nullableString }).nullable(),
+  remainingRuns: z.number().int().nullable(),
+  settings: ScheduleSettingsSchema,
+  runs: z.array(
+    z.looseObject({ iteration: z.number().int(), plannedAt: z.string(), runAt: z.string(), localTime: z.string(), phase: z.string(), missed: z.boolean() }),
+  ),
+});
+
+export const StopAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string() });
+export const PauseAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string(), pausedAt: z.string().optional(), note: z.string().optional() });
+export const ResumeAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string(), executionArn: z.string() });
+export const RequestAnswerSchema = ExtraRequestSchema.extend({ jobId: z.string(), executionArn: nullableString });
+export const DeleteAllSchema = z.looseObject({ message: z.string(), deletedCount: z.number().int() });
+
+/** `GET /stats`: counts by status, run figures and the cost estimate (src/lib/stats.ts); described loosely. */
+export const StatsSchema = z.looseObject({});
+
+// Seed 000's and seed 001's shapes (src/functions/api/tasks.ts).
+export const TaskCreatedSchema = z.looseObject({
+  taskId: z.string(),
+  task_id: z.string(),
+  status: z.string(),
+  message: z.string(),
+  jobId: z.string(),
+  jobStatus: z.string(),
+  executionArn: nullableString,
+  nextRunAt: nullableString,
+});
+const Seed001TaskSchema = z.looseObject({
+  task_id: z.string(),
+  action: nullableString,
+  payload: z.record(z.string(), z.unknown()).nullable(),
+  run_at: z.string(),
+  recurrence: nullableString,
+  status: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export const TaskEntrySchema = Seed001TaskSchema.extend({ taskId: z.string(), jobId: z.string(), currentDay: z.number().int().nullable(), progress: ProgressSchema, startTime: z.string() });
+export const TasksPageSchema = z.looseObject({ tasks: z.array(TaskEntrySchema), count: z.number().int(), cursor: nullableString });
+export const TaskDetailSchema = TaskEntrySchema.extend({ task: Seed001TaskSchema });
+export const TaskDeletedSchema = z.looseObject({ message: z.string(), taskId: z.string(), task_id: z.string(), jobStatus: z.string() });
+
+/** Every schema of the document by its component name (`#/components/schemas/<name>`). */
+export const COMPONENTS = {
+  Job: JobSchema,
+  WorkflowBody: WorkflowBodySchema,
+  TaskBody: TaskBodyDocSchema,
+  JobBody: JobBodySchema,
+  NoteBody: NoteBodySchema,
+  BackfillBody: BackfillBodySchema,
+  Error: ErrorBodySchema,
+  Health: HealthSchema,
+  SubmitAnswer: SubmitAnswerSchema,
+  JobSummary: JobSummarySchema,
+  JobsPage: JobsPageSchema,
+  JobDetail: JobDetailSchema,
+  Upcoming: UpcomingSchema,
+  StopAnswer: StopAnswerSchema,
+  PauseAnswer: PauseAnswerSchema,
+  ResumeAnswer: ResumeAnswerSchema,
+  RequestAnswer: RequestAnswerSchema,
+  DeleteAll: DeleteAllSchema,
+  Stats: StatsSchema,
+  TaskCreated: TaskCreatedSchema,
+  TasksPage: TasksPageSchema,
+  TaskDetail: TaskDetailSchema,
+  TaskDeleted: TaskDeletedSchema,
+} as const satisfies Record<string, z.ZodType>;
+export type ComponentName = keyof typeof COMPONENTS;
