@@ -10,6 +10,7 @@
  * | API Gateway → api Lambda    | an HTTP server turning requests into proxy events (http-gateway)  |
  * | Lambda                      | the same handler modules, called in process                       |
  * | SNS                         | the local notifier: a log line and an NDJSON outbox file          |
+ * | targets (SQS, SNS, Lambda, EventBridge, Step Functions) | the stand-in outbox, GET /outbox      |
  */
 import path from 'node:path';
 import { setClock } from '../common/clock';
@@ -27,6 +28,7 @@ import type { JobStore, RequestStore } from '../lib/store';
 import type { RunLedger } from '../lib/ledger';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
+import { LocalTargets } from '../adapters/targets/local';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
@@ -140,7 +142,9 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const stores = createDynamoStores(documents, tableName);
   const { jobs: store, requests: extras, runs } = stores;
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
-  const notifier = createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') });
+  // Targets (sqs, sns, lambda, eventbridge, stepfunctions) and notifications land in the stand-in outbox (GET /outbox).
+  const targets = new LocalTargets({ ...(options.memory ? {} : { dir: path.join(dataDir, 'outbox') }), now });
+  const notifier = targets.recording(createNotifier({ NOTIFY_OUTBOX: options.memory ? undefined : path.join(dataDir, 'outbox.ndjson') }));
 
   const executions = new LocalExecutions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
@@ -149,7 +153,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       calculator: createCalculatorHandler(() => (clock.speed === 0 ? undefined : clock.now())),
       task: createTaskHandler(() => ({
         ...stores,
-        steps: createSteps({ guard }),
+        steps: createSteps({ guard, targets }),
         notifier,
         now,
         // The job's own retry backoff waits on the warped clock (speed 0: no wait at all).
@@ -175,7 +179,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     now,
   };
   const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
-  const api = createApi({ ...ports, urlGuard: guard, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
+  const api = createApi({ ...ports, urlGuard: guard, outbox: targets, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());
 

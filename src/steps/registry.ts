@@ -1,6 +1,7 @@
 /** Which step runs a phase. The task Lambda looks the handler up here by the calculator's phase. */
 import type { NetGuard } from '../adapters/guarded-http';
 import type { StepRegistry } from '../lib/steps';
+import type { TargetSender } from '../lib/targets';
 import { actionStep, createActionStep, DEFAULT_ACTION_OPTIONS } from './action';
 import { collectionStep, createCollectionStep } from './collection';
 import { DEFAULT_READ_LIMITS } from './data-source';
@@ -20,12 +21,12 @@ export const defaultSteps: StepRegistry = {
  * exceptions, such as 127.0.0.1 for local testing).
  * @example createSteps({ guard: new NetGuard({ allowList: parseAllowList('127.0.0.1') }) })
  */
-export function createSteps(options: { guard: NetGuard }): StepRegistry {
+export function createSteps(options: { guard: NetGuard; targets?: TargetSender }): StepRegistry {
   const limits = { ...DEFAULT_READ_LIMITS, guard: options.guard };
   return {
     collection: createCollectionStep(limits),
     processing: createProcessingStep(limits),
     report: createReportStep(limits),
-    action: createActionStep({ ...DEFAULT_ACTION_OPTIONS, guard: options.guard }),
+    action: createActionStep({ ...DEFAULT_ACTION_OPTIONS, guard: options.guard, ...(options.targets ? { targets: options.targets } : {}) }),
   };
 }
