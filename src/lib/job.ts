@@ -132,14 +132,19 @@ export const STATE_MACHINE_ARN = arnPattern('states', 'stateMachine:[A-Za-z0-9_-
 const RESERVED_ATTRIBUTES = ['idempotencyKey', 'jobId'];
 /** SQS and SNS message attribute names, as the services allow them (10 at most, 2 of them ours). */
 const AttributesSchema = z
-  .record(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,255}$/, 'attribute names are 1-256 characters of A-Z, a-z, 0-9, _, - and .')
-      .refine((name) => !/^(aws\.|amazon\.)/i.test(name) && !name.includes('..') && !name.endsWith('.'), { message: 'attribute names may not start with AWS. or Amazon., end with . or hold ..' })
-      .refine((name) => !RESERVED_ATTRIBUTES.includes(name), { message: 'idempotencyKey and jobId are set by the scheduler' }),
-    z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
-  )
+  .record(z.string(), z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'))
+  .superRefine((attributes, ctx) => {
+    for (const name of Object.keys(attributes)) {
+      const message = !/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,255}$/.test(name)
+        ? 'attribute names are 1-256 characters of A-Z, a-z, 0-9, _, - and .'
+        : /^(aws\.|amazon\.)/i.test(name) || name.includes('..') || name.endsWith('.')
+          ? 'attribute names may not start with AWS. or Amazon., end with . or hold ..'
+          : RESERVED_ATTRIBUTES.includes(name)
+            ? 'idempotencyKey and jobId are set by the scheduler'
+            : undefined;
+      if (message !== undefined) ctx.addIssue({ code: 'custom', path: [name], message });
+    }
+  })
   .refine((attributes) => Object.keys(attributes).length <= 8, { message: 'at most 8 attributes (SQS and SNS take 10; idempotencyKey and jobId are the other two)' });
 /** FIFO group ids: 1-128 printable ASCII characters. */
 const MessageGroupIdSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces');
