@@ -205,7 +205,7 @@ export const StepFunctionsActionSchema = z.strictObject({
 export const ActionSchema = z.discriminatedUnion(
   'type',
   [WebhookActionSchema, MessageActionSchema, SqsActionSchema, SnsActionSchema, LambdaActionSchema, EventBridgeActionSchema, StepFunctionsActionSchema],
-  { error: 'must have a type: webhook, message, sqs, sns, lambda, eventbridge or stepfunctions' },
+  { error: 'must be { "type": "webhook", "url": ... } or { "type": "message", "text": ... }, or a target { "type": "sqs" | "sns" | "lambda" | "eventbridge" | "stepfunctions", ... }' },
 );
 export type Action = z.output<typeof ActionSchema>;
 export type WebhookAction = z.output<typeof WebhookActionSchema>;

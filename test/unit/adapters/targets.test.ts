@@ -220,6 +220,6 @@ describe('the action schemas', () => {
     expect(job({ type: 'stepfunctions', stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:x' })).toThrow(/action\.stateMachineArn: must be a state machine ARN/);
     expect(job({ type: 'sqs', queue: 'arn:aws:sqs:eu-west-1:123456789012:q', body: 'x', messageGroupId: 'g' })).toThrow(/action\.messageGroupId: is for FIFO queues/);
     expect(job({ type: 'sqs', queue: 'arn:aws:sqs:eu-west-1:123456789012:q', body: 'x', attributes: { idempotencyKey: 'mine' } })).toThrow(/action\.attributes\.idempotencyKey: idempotencyKey and jobId are set by the scheduler/);
-    expect(job({ type: 'ftp', url: 'x' })).toThrow(/action\.type: must have a type: webhook, message, sqs, sns, lambda, eventbridge or stepfunctions/);
+    expect(job({ type: 'ftp', url: 'x' })).toThrow(/action\.type: must be .* or a target \{ "type": "sqs" \| "sns" \| "lambda" \| "eventbridge" \| "stepfunctions", \.\.\. \}/);
   });
 });
