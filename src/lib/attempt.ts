@@ -11,7 +11,7 @@ import { isRequestCursor, type ExtraCursor } from './extra-runs';
 import type { JsonValue } from './json';
 import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
 import { LIVE, requestSeries, runKey, type FailurePolicy, type ParentChange, type RunLedger, type RunRecord, type RunRef, type Series } from './ledger';
-import { failureNotices } from './notifications';
+import { completionNotice, failureNotices } from './notifications';
 import { nextRun, phaseOf, runTimeMs } from './schedule';
 import { statusAfterFailure, statusAfterRun } from './status';
 import type { JobRecord, JobStore, RequestStore } from './store';
@@ -398,5 +398,13 @@ export async function finishSeries(deps: AttemptDeps, input: { job: Job; cursor:
     return { jobId: job.id, requestId: ended.requestId, status: ended.state };
   }
   const record = await deps.jobs.completeJob(job.id, deps.now(), retentionExpiry(job, deps.now()));
+  const notice = record.status === 'COMPLETED' ? completionNotice(job, record.progress) : undefined;
+  try {
+    if (notice) await deps.notifier.publish(notice);
+  } catch (caught) {
+    // A topic that refuses for good must not fail a job that completed; a transient refusal retries Finish.
+    if (!(caught instanceof PermanentError)) throw caught;
+    logger.error('completion notice not sent', { jobId: job.id, error: caught.message });
+  }
   return { jobId: record.jobId, status: record.status, progress: record.progress };
 }

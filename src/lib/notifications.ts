@@ -9,8 +9,8 @@
  * | action    | `notify: { channel?, email? }` (none: no notices; channel default `default`) | `[]` |
  *
  * A job that ends FAILED (a failed run under `onFailure: "abort"`) is always notified. `failure` adds a
- * notice for each failed run, with its reason; `completion` is a workflow's report notice (always sent) or,
- * for an action job, nothing more yet.
+ * notice for each failed run, with its reason; `completion` is a workflow's report notice (always sent, by
+ * the report step) or, for an action job, a notice when the job ends COMPLETED (sent by Finish).
  */
 import type { Job } from './job';
 import type { Notification } from './steps';
@@ -78,4 +78,24 @@ export function failureNotices(job: Job, run: FailedRunFacts): Notification[] {
     });
   }
   return notices;
+}
+
+/**
+ * The notice an action job owes when it ends COMPLETED, if `notifyOn` has `completion` (a workflow's is its
+ * report, sent by the report step). Its key lets a subscriber drop the repeat a retried Finish may send.
+ * @example completionNotice(job, { completedRuns: 3, failedRuns: 1 })?.subject // 'Job ping COMPLETED'
+ */
+export function completionNotice(job: Job, progress: { completedRuns?: number; failedRuns?: number } | undefined): Notification | undefined {
+  const target = notifyTargetOf(job);
+  if (!job.action || !target || !notifyOnOf(job).includes('completion')) return undefined;
+  const done = progress?.completedRuns ?? 0;
+  const failed = progress?.failedRuns ?? 0;
+  return {
+    channel: target.channel,
+    ...(target.email === undefined ? {} : { email: target.email }),
+    jobId: job.id,
+    idempotencyKey: `${job.id}:job-completed`,
+    subject: `Job ${job.id} COMPLETED`,
+    text: `Job ${job.id} COMPLETED: ${done} run${done === 1 ? '' : 's'} succeeded, ${failed} failed.`,
+  };
 }

@@ -42,7 +42,7 @@ async function outbox(query: string): Promise<AnyJson[]> {
 }
 
 describe('each target type, delivered to the local stand-in', () => {
-  it('sqs: the body, the key as the idempotencyKey attribute; a FIFO queue dedupes on it', async () => {
+  it('sqs: the body, the key as the idempotencyKey attribute and, on a FIFO queue, the deduplication id', async () => {
     const job = await runJob('t-sqs', { type: 'sqs', queue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:step-scheduler-dev-orders.fifo`, body: { order: 7 } });
     const [entry, ...more] = await outbox('target=sqs&jobId=t-sqs');
 
@@ -164,5 +164,30 @@ describe('failure notifications', () => {
 
     expect((await outbox('target=notification&jobId=t-notify-abort')).map((n) => n.request.subject)).toEqual(['Job t-notify-abort FAILED']);
     expect(await outbox('target=notification&jobId=t-notify-continue')).toEqual([]);
+  });
+
+  it('notifyOn failure and completion: each failed run, then the job COMPLETED with its counts', async () => {
+    const refusing = { type: 'lambda', functionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:step-scheduler-dev-refuse` };
+    const job = await runJob('t-notify-all', refusing, { frequency: { hours: 1 }, maxRuns: 2, notify: { channel: 'ops' }, notifyOn: ['failure', 'completion'] });
+    const notices = await outbox('target=notification&jobId=t-notify-all');
+
+    expect(job.status).toBe('COMPLETED');
+    expect(notices.map((n) => [n.request.subject, n.idempotencyKey])).toEqual([
+      ['Run 1 of job t-notify-all failed', 't-notify-all:0:run-failed'],
+      ['Run 2 of job t-notify-all failed', 't-notify-all:1:run-failed'],
+      ['Job t-notify-all COMPLETED', 't-notify-all:job-completed'],
+    ]);
+    expect(notices[2].request.text).toBe('Job t-notify-all COMPLETED: 0 runs succeeded, 2 failed.');
+  });
+
+  it('notifyOn without notify on an action job, and notify on a workflow, are refused naming the field', async () => {
+    const action = { type: 'message', text: 'hi' };
+    const noTarget = await call('POST', '/jobs', { id: 't-bad-notify', startDateTime: '2026-12-01T09:00:00Z', action, notifyOn: ['failure'] });
+    const workflow = await call('POST', '/jobs', { id: 't-bad-notify2', startDateTime: '2026-12-01T09:00:00Z', notify: { channel: 'ops' } });
+
+    expect(noTarget.status).toBe(400);
+    expect(noTarget.body.error).toMatchObject({ field: 'notifyOn', message: expect.stringMatching(/needs notify/) });
+    expect(workflow.status).toBe(400);
+    expect(workflow.body.error).toMatchObject({ field: 'notify', message: expect.stringMatching(/is for action jobs/) });
   });
 });
