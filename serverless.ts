@@ -32,6 +32,25 @@ function failureDestinationArn(service: 'sns' | 'sqs') {
     'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, `${FAILURE_DESTINATION_PREFIX}*`]],
   };
 }
+/**
+ * Targets (a job's `action` of type lambda, eventbridge, stepfunctions; sns and sqs share the failure
+ * destinations' ARNs above): the same convention, resources named `<service>-<stage>-*` in this account and
+ * region. arn:<partition>:<service>:<region>:<account>:<resource>.
+ */
+function conventionArn(service: 'lambda' | 'events' | 'states', resource: string) {
+  return { 'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, resource]] };
+}
+/**
+ * The convention also covers the stack's own functions (`<service>-<stage>-calculator|task|api`) and its
+ * own state machine (`<service>-<stage>-scheduler`): a job must not invoke the task or the api with an input
+ * of its choosing, nor start the scheduler behind the API's back. An explicit Deny takes them out (a Deny
+ * wins over any Allow), each with its qualifiers (`:*`, versions and aliases).
+ */
+const OWN_FUNCTIONS = ['calculator', 'task', 'api'];
+const ownFunctionArns = OWN_FUNCTIONS.flatMap((name) => [
+  conventionArn('lambda', `function:${FAILURE_DESTINATION_PREFIX}${name}`),
+  conventionArn('lambda', `function:${FAILURE_DESTINATION_PREFIX}${name}:*`),
+]);
 const stateMachineArn = statesArn('stateMachine');
 const executionsArn = statesArn('execution', ':*');
 /**
@@ -53,7 +72,7 @@ const localEnvironment = {
 const tableArn = { 'Fn::GetAtt': ['JobsTable', 'Arn'] };
 const statusIndexArn = { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', STATUS_INDEX]] };
 
-type Statement = { Effect: 'Allow'; Action: string[]; Resource: unknown[] };
+type Statement = { Effect: 'Allow' | 'Deny'; Action: string[]; Resource: unknown[] };
 type FunctionDefinition = NonNullable<AWS['functions']>[string];
 
 /**
@@ -69,13 +88,20 @@ const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: St
     statements: [],
   },
   // src/lib/attempt.ts through the stores and the run ledger (Get, Put, Update, Query on the table: no index,
-  // no Scan, no delete), the notifier (Publish to the topic) and the failure sink (a job's failureDestination).
+  // no Scan, no delete), the notifier (Publish to the topic), the failure sink (a job's failureDestination)
+  // and the targets (a job's sqs, sns, lambda, eventbridge or stepfunctions action).
   task: {
     definition: { handler: 'src/functions/task/handler.handler', description: 'Runs one run of a job and records it', timeout: 120 },
     statements: [
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: [tableArn] },
       { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'NotificationsTopic' }, failureDestinationArn('sns')] },
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failureDestinationArn('sqs')] },
+      // Targets (src/adapters/targets): sns and sqs above; Lambda Invoke, EventBridge PutEvents, StartExecution here.
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [conventionArn('lambda', `function:${FAILURE_DESTINATION_PREFIX}*`)] },
+      { Effect: 'Allow', Action: ['events:PutEvents'], Resource: [conventionArn('events', `event-bus/${FAILURE_DESTINATION_PREFIX}*`)] },
+      { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [conventionArn('states', `stateMachine:${FAILURE_DESTINATION_PREFIX}*`)] },
+      { Effect: 'Deny', Action: ['lambda:InvokeFunction'], Resource: ownFunctionArns },
+      { Effect: 'Deny', Action: ['states:StartExecution'], Resource: [stateMachineArn] },
     ],
   },
   // src/functions/api/app.ts through the stores (listing by status queries status-index, listing all and

@@ -42,6 +42,8 @@ function snsNotifier(topicArn: string): Notifier {
         channel: { DataType: 'String', StringValue: notification.channel },
       };
       if (notification.email !== undefined) attributes.email = { DataType: 'String', StringValue: notification.email };
+      if (notification.jobId !== undefined) attributes.jobId = { DataType: 'String', StringValue: notification.jobId };
+      if (notification.idempotencyKey !== undefined) attributes.idempotencyKey = { DataType: 'String', StringValue: notification.idempotencyKey };
       try {
         const output = await sns().send(
           new PublishCommand({

@@ -11,6 +11,7 @@ import { isRequestCursor, type ExtraCursor } from './extra-runs';
 import type { JsonValue } from './json';
 import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
 import { LIVE, requestSeries, runKey, type FailurePolicy, type ParentChange, type RunLedger, type RunRecord, type RunRef, type Series } from './ledger';
+import { completionNotice, failureNotices } from './notifications';
 import { nextRun, phaseOf, runTimeMs } from './schedule';
 import { statusAfterFailure, statusAfterRun } from './status';
 import type { JobRecord, JobStore, RequestStore } from './store';
@@ -342,35 +343,54 @@ export async function recordFailure(deps: AttemptDeps, input: FailureInput): Pro
 }
 
 /**
- * Report a failed run to the job's failureDestination, once: the run item remembers the delivery, so a
+ * Report a failed run to the job's failureDestination and send its failure notices, once: the run item remembers the delivery, so a
  * retried RecordFailure after a delivery does not send it again (a crash between the two may, which is
  * why the report carries an idempotency key the receiver can deduplicate on).
  */
 async function deliverFailure(deps: AttemptDeps, input: FailureInput, ref: RunRef, run: RunRecord, error: { name: string; message: string }): Promise<void> {
   const destination = input.job.failureDestination;
-  if (!destination || !deps.failures || run.failureDeliveredAt) return;
   const idempotencyKey = runKey(ref);
-  try {
-    await deps.failures.deliver(destination, {
-      idempotencyKey,
-      jobId: input.job.id,
-      iteration: input.schedule.iteration,
-      phase: input.schedule.phase,
-      plannedAt: run.plannedAt,
-      failedAt: run.finishedAt ?? deps.now().toISOString(),
-      attempts: run.attempts,
-      error: run.error ?? error,
-      input: { job: input.job, schedule: input.schedule },
-    });
-  } catch (caught) {
-    // A destination that can never take it (a file destination on AWS, a queue the role may not send to)
-    // must not strand the job: the failure is recorded on the run, the refusal goes to the log, the policy
-    // goes on. A transient error is thrown for the ASL Retry of RecordFailure.
-    if (!(caught instanceof PermanentError)) throw caught;
-    logger.error('failure not delivered', { idempotencyKey, destination: destination.type, error: caught.message });
-    return;
+  // The failure notices (src/lib/notifications.ts) ride on the same once-marker as the destination.
+  const notices = failureNotices(input.job, { key: idempotencyKey, label: runLabelOf(ref, input.schedule), attempts: run.attempts, error: run.error ?? error, endsJob: ref.series.kind === 'live' && failurePolicy(input.job) === 'abort' });
+  if (run.failureDeliveredAt || ((!destination || !deps.failures) && notices.length === 0)) return;
+  if (destination && deps.failures) {
+    try {
+      await deps.failures.deliver(destination, {
+        idempotencyKey,
+        jobId: input.job.id,
+        iteration: input.schedule.iteration,
+        phase: input.schedule.phase,
+        plannedAt: run.plannedAt,
+        failedAt: run.finishedAt ?? deps.now().toISOString(),
+        attempts: run.attempts,
+        error: run.error ?? error,
+        input: { job: input.job, schedule: input.schedule },
+      });
+    } catch (caught) {
+      // A destination that can never take it (a file destination on AWS, a queue the role may not send to)
+      // must not strand the job: the failure is recorded on the run, the refusal goes to the log, the policy
+      // goes on. A transient error is thrown for the ASL Retry of RecordFailure.
+      if (!(caught instanceof PermanentError)) throw caught;
+      logger.error('failure not delivered', { idempotencyKey, destination: destination.type, error: caught.message });
+      if (notices.length === 0) return;
+    }
+  }
+  for (const notice of notices) {
+    try {
+      await deps.notifier.publish(notice);
+    } catch (caught) {
+      // As for the destination: a topic that refuses for good is logged, a transient refusal retried.
+      if (!(caught instanceof PermanentError)) throw caught;
+      logger.error('failure notice not sent', { idempotencyKey: notice.idempotencyKey, error: caught.message });
+    }
   }
   await deps.runs.markFailureDelivered(ref, deps.now());
+}
+
+/** "run 3", "triggered run", "backfilled run 2": how a failure notice names the run. */
+function runLabelOf(ref: RunRef, schedule: Schedule): string {
+  if (ref.series.kind === 'trigger') return 'triggered run';
+  return ref.series.kind === 'backfill' ? `backfilled run ${schedule.iteration + 1}` : `run ${schedule.iteration + 1}`;
 }
 
 export type FinishOutput = Pick<JobRecord, 'jobId' | 'status'> & { progress?: JobRecord['progress']; requestId?: string };
@@ -390,5 +410,13 @@ export async function finishSeries(deps: AttemptDeps, input: { job: Job; cursor:
   // Runs passed over up to the end (a pause or downtime across the last runs) are recorded before the job ends.
   if (input.schedule) await recordSkipped(deps, job, input.schedule);
   const record = await deps.jobs.completeJob(job.id, deps.now(), retentionExpiry(job, deps.now()));
+  const notice = record.status === 'COMPLETED' ? completionNotice(job, record.progress) : undefined;
+  try {
+    if (notice) await deps.notifier.publish(notice);
+  } catch (caught) {
+    // A topic that refuses for good must not fail a job that completed; a transient refusal retries Finish.
+    if (!(caught instanceof PermanentError)) throw caught;
+    logger.error('completion notice not sent', { jobId: job.id, error: caught.message });
+  }
   return { jobId: record.jobId, status: record.status, progress: record.progress };
 }

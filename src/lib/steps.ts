@@ -21,6 +21,9 @@ export interface Notification {
   text: string;
   /** Kept for a mail integration; nothing sends mail in this product. */
   email?: string;
+  /** The job it is about, and a key a subscriber can drop a repeat on (failure notices carry both). */
+  jobId?: string;
+  idempotencyKey?: string;
 }
 
 /** Where messages and notifications go: SNS on AWS, a log line and an outbox file locally. */

@@ -10,6 +10,7 @@
  * | API Gateway → api Lambda    | an HTTP server turning requests into proxy events (http-gateway)  |
  * | Lambda                      | the same handler modules, called in process                       |
  * | SNS                         | the local notifier: a log line and an NDJSON outbox file          |
+ * | targets (SQS, SNS, Lambda, EventBridge, Step Functions) | the stand-in outbox, GET /outbox      |
  */
 import path from 'node:path';
 import { setClock } from '../common/clock';
@@ -29,6 +30,7 @@ import type { RunLedger } from '../lib/ledger';
 import { createSteps } from '../steps/registry';
 import { createFailureSink } from '../adapters/failure-sink';
 import { FilesDir } from '../adapters/files-dir';
+import { LocalTargets } from '../adapters/targets/local';
 import { NetGuard } from '../adapters/guarded-http';
 import { parseAllowList } from '../lib/net-guard';
 import { LOCAL_STATE_MACHINE_ARN } from './engine';
@@ -163,7 +165,9 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   const stores = createDynamoStores(documents, tableName);
   const { jobs: store, requests: extras, runs } = stores;
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
-  const notifier = createNotifier({ NOTIFY_OUTBOX: outboxFile });
+  // Targets (sqs, sns, lambda, eventbridge, stepfunctions) and notifications land in the stand-in outbox (GET /outbox).
+  const targets = new LocalTargets({ ...(options.memory ? {} : { dir: path.join(dataDir, 'outbox') }), now });
+  const notifier = targets.recording(createNotifier({ NOTIFY_OUTBOX: outboxFile }));
 
   // Bound once the job service exists (below); executions only announce changes once started.
   let events: (event: unknown) => Promise<unknown> = async () => undefined;
@@ -174,7 +178,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
       calculator: createCalculatorHandler(() => (clock.speed === 0 ? undefined : clock.now())),
       task: createTaskHandler(() => ({
         ...stores,
-        steps: createSteps({ guard, ...(files ? { files } : {}) }),
+        steps: createSteps({ guard, targets, ...(files ? { files } : {}) }),
         notifier,
         now,
         // The job's own retry backoff waits on the warped clock (speed 0: no wait at all).
@@ -217,6 +221,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     ...(options.apiToken ? { apiToken: options.apiToken } : {}),
     ...(options.allowOrigin ? { allowOrigin: options.allowOrigin } : {}),
     ...(files ? { files } : {}),
+    outbox: targets,
   });
   const gateway = await startHttpGateway(api, { port: options.port ?? 3000, staticFiles: options.staticFiles ?? dashboardFiles() });
   started.push(() => gateway.close());

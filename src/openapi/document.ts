@@ -102,6 +102,17 @@ const OPERATIONS: Record<RouteKey, Operation> = {
     errors: [400, 404, 409],
   },
   'GET /stats': { summary: 'Jobs by status, run figures and the cost estimate', operationId: 'stats', responses: { 200: 'Stats' }, errors: [] },
+  'GET /outbox': {
+    summary: "What the local runtime's target stand-ins received (sqs, sns, lambda, eventbridge, stepfunctions, notifications); 404 on AWS",
+    operationId: 'outbox',
+    query: [
+      { name: 'target', description: 'sqs, sns, lambda, eventbridge, stepfunctions or notification', schema: { type: 'string' } },
+      { name: 'jobId', description: 'only what this job sent', schema: { type: 'string' } },
+      limitParam('limit', 1000, 100, 'entries'),
+    ],
+    responses: { 200: { mediaType: 'application/json' } },
+    errors: [400, 404],
+  },
   'POST /tasks': { summary: "Seed 000's and seed 001's POST /tasks", operationId: 'createTask', body: { schema: 'JobBody' }, responses: { 201: 'TaskCreated', 200: 'TaskCreated' }, errors: [400, 409, 413] },
   'GET /tasks': { summary: 'A page of tasks, in both seeds’ fields', operationId: 'listTasks', query: listQuery, responses: { 200: 'TasksPage' }, errors: [400] },
   'DELETE /tasks': { summary: "Seed 000's DELETE /tasks", operationId: 'deleteAllTasks', responses: { 200: 'DeleteAll' }, errors: [] },

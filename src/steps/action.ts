@@ -1,11 +1,14 @@
 /**
- * The run of an action job: call a webhook or publish a message. Every run of an action job is one of
- * these; a recurring job calls the same action each time, told apart by its Idempotency-Key.
+ * The run of an action job: call a webhook, publish a message, or send to a target (SQS, SNS, Lambda,
+ * EventBridge, Step Functions). Every run of an action job is one of these; a recurring job calls the same
+ * action each time, told apart by its Idempotency-Key.
  */
 import { performance } from 'node:perf_hooks';
 import { PermanentError } from '../lib/errors';
 import type { NetGuard } from '../adapters/guarded-http';
-import type { MessageAction, WebhookAction } from '../lib/job';
+import type { MessageAction, TargetAction, WebhookAction } from '../lib/job';
+import { targetRequest, type TargetSender } from '../lib/targets';
+import { createAwsTargets } from '../adapters/targets';
 import { runKeyOf, type StepContext, type StepHandler, type StepResult } from '../lib/steps';
 import { errorForStatus, fetchCapped, redactUrl, snippet } from './data-source';
 
@@ -16,6 +19,8 @@ export interface ActionOptions {
   maxResponseBytes: number;
   /** The webhook guard and its allow-list; public addresses only by default. */
   guard?: NetGuard;
+  /** Where target actions go: the AWS services by default, the local stand-in in the local runtime. */
+  targets?: TargetSender;
 }
 
 export const DEFAULT_ACTION_OPTIONS: ActionOptions = { timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
@@ -69,16 +74,30 @@ async function sendMessage(action: MessageAction, context: StepContext): Promise
   return { result: { messageId, channel } };
 }
 
+/** A target action: its request built with the run's key in place (src/lib/targets.ts), sent, timed. */
+async function sendToTarget(action: TargetAction, context: StepContext, targets: TargetSender): Promise<StepResult> {
+  const request = targetRequest(action, { jobId: context.job.id, idempotencyKey: runKeyOf(context) });
+  const started = performance.now();
+  const receipt = await targets.send(request);
+  return { result: { target: action.type, idempotencyKey: request.idempotencyKey, ...receipt, latencyMs: Math.round(performance.now() - started) } };
+}
+
 /**
  * The action step. Webhook result `{ statusCode, latencyMs, responseBytes }`; message result
- * `{ messageId, channel }`.
+ * `{ messageId, channel }`; a target's `{ target, idempotencyKey, latencyMs, …receipt }` (messageId,
+ * statusCode, eventId or executionArn).
  * @example await createActionStep({ timeoutMs: 2000, maxResponseBytes: 1024 })(context) // { result: { statusCode: 200, latencyMs: 12, responseBytes: 2 } }
  */
 export function createActionStep(options: ActionOptions = DEFAULT_ACTION_OPTIONS): StepHandler {
+  let targets: TargetSender | undefined;
   return async (context) => {
     const { action } = context.job;
     if (!action) throw new PermanentError(`job ${context.job.id} has no action to run`);
-    return action.type === 'webhook' ? callWebhook(action, context, options) : sendMessage(action, context);
+    if (action.type === 'webhook') return callWebhook(action, context, options);
+    if (action.type === 'message') return sendMessage(action, context);
+    // Made on first use: a webhook-only container never builds the SDK clients.
+    targets ??= options.targets ?? createAwsTargets();
+    return sendToTarget(action, context, targets);
   };
 }
 

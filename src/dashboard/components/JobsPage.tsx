@@ -65,6 +65,8 @@ export function JobLabels({ group, tags = [], filters }: { group?: string | unde
 export function kindText(job: JobSummary['job']): string {
   if (job.action?.type === 'webhook') return `webhook ${job.action.method ?? 'POST'}`;
   if (job.action?.type === 'message') return 'message';
+  // A target (sqs, sns, lambda, eventbridge, stepfunctions) by its type, never mistaken for a workflow.
+  if (job.action) return job.action.type;
   return `${job.config?.reportType ?? 'weekly'} report workflow`;
 }
 

@@ -12,7 +12,8 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
 import { BlockedDestinationError, ValidationError } from '../../lib/errors';
-import { JOB_ID_PATTERN, type Job } from '../../lib/job';
+import { JOB_ID_PATTERN, TARGET_TYPES, type Job } from '../../lib/job';
+import type { OutboxFilter, TargetOutbox } from '../../lib/targets';
 import { bodyShape, jobFromBody, type BodyShape } from '../../lib/job-input';
 import { JobService, type JobServicePorts } from '../../lib/job-service';
 import { literalUrlGuard, type UrlGuard } from '../../lib/net-guard';
@@ -31,6 +32,7 @@ import {
   deleteAllView,
   jobDetailView,
   jobsPageView,
+  outboxView,
   pauseView,
   requestAnswerView,
   resumeView,
@@ -63,7 +65,28 @@ export interface ApiDeps extends JobServicePorts {
   allowOrigin?: string;
   /** The folder `file:` data sources and `file` failure destinations must be in (`--files-dir`); absent: refused. */
   files?: FilesDir;
+  /** The local runtime's target stand-ins, read by `GET /outbox`; absent on AWS (the route answers 404). */
+  outbox?: TargetOutbox;
 }
+
+/** GET /outbox where no stand-in runs: on AWS the targets themselves hold what was sent. */
+class OutboxNotHereError extends RouteNotFoundError {
+  constructor(path: string) {
+    super(path);
+    this.message = 'the outbox is the local runtime\'s stand-in for targets; on AWS read the queue, topic, function, bus or state machine itself';
+  }
+}
+
+/** `?target=&jobId=&limit=` of GET /outbox. */
+function outboxFilter(query: Request['query']): OutboxFilter {
+  const target = query.target?.trim() || undefined;
+  if (target !== undefined && !(OUTBOX_TARGETS as readonly string[]).includes(target)) throw invalid('target', `must be one of ${OUTBOX_TARGETS.join(', ')}`);
+  const jobId = query.jobId?.trim() || undefined;
+  if (jobId !== undefined && !JOB_ID_PATTERN.test(jobId)) throw invalid('jobId', 'must be 1-80 characters of A-Z, a-z, 0-9, _ and -');
+  const limit = intParam(query, 'limit', { min: 1, max: 1000, fallback: 100 });
+  return { limit, ...(target === undefined ? {} : { target: target as OutboxFilter['target'] }), ...(jobId === undefined ? {} : { jobId }) };
+}
+const OUTBOX_TARGETS = [...TARGET_TYPES, 'notification'] as const;
 
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -394,6 +417,11 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     },
 
     'GET /stats': async () => json(200, buildStats(await service.statsInputs())),
+
+    'GET /outbox': async ({ event, query }) => {
+      if (!deps.outbox) throw new OutboxNotHereError(event.path ?? '/outbox');
+      return json(200, outboxView(await deps.outbox.list(outboxFilter(query))));
+    },
   };
   // Seed 000's and seed 001's /tasks: the same handlers, answered in each seed's shapes.
   return { ...table, ...taskRoutes(table) };

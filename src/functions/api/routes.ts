@@ -32,6 +32,8 @@ export const ROUTES = [
   { method: 'POST', path: '/jobs/{id}/trigger', private: true },
   { method: 'POST', path: '/jobs/{id}/backfill', private: true },
   { method: 'GET', path: '/stats', private: true },
+  // What the local runtime's target stand-ins received (src/adapters/targets/local.ts); 404 on AWS.
+  { method: 'GET', path: '/outbox', private: true },
   // Seed 000's and seed 001's own routes (tasks.ts): the /jobs handlers answering in the seeds' shapes. API
   // Gateway wants one parameter name per path position, so `{id}` here too (the seeds write {taskId}, {task_id}).
   { method: 'POST', path: '/tasks', private: true },

@@ -100,7 +100,10 @@ export function payloadOf(action: Action) {
   if (action.type === 'webhook') {
     return { url: action.url, method: action.method, ...(action.headers ? { headers: action.headers } : {}), ...(action.body === undefined ? {} : { data: action.body }) };
   }
-  return { message: action.text, ...(action.channel ? { channel: action.channel } : {}) };
+  if (action.type === 'message') return { message: action.text, ...(action.channel ? { channel: action.channel } : {}) };
+  // A target (sqs, sns, lambda, …) has no seed 001 form: its fields as the job has them.
+  const { type: _type, ...fields } = action;
+  return fields;
 }
 
 /** Seed 001's `recurrence` for the frequencies it can say; null for a one-off or any other schedule. */

@@ -13,8 +13,19 @@ import type { RequestAnswer, SubmitAnswer } from '../../lib/job-service';
 import { policiesOf } from '../../lib/policies';
 import { MISSED_GRACE_MS } from '../../lib/schedule';
 import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
+import type { OutboxEntry } from '../../lib/targets';
 
-export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Webhook' | 'Message';
+/** What an action job's run does, by its action's type (a target by the AWS call it makes). */
+const ACTION_STEP = {
+  webhook: 'Webhook',
+  message: 'Message',
+  sqs: 'SQS SendMessage',
+  sns: 'SNS Publish',
+  lambda: 'Lambda Invoke',
+  eventbridge: 'EventBridge PutEvents',
+  stepfunctions: 'Step Functions StartExecution',
+} as const;
+export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | (typeof ACTION_STEP)[keyof typeof ACTION_STEP];
 
 /** Seed 000's step names for workflow phases; an action job's step is named after its action. */
 export function stepAction(phase: Phase, job: Job): StepAction {
@@ -26,7 +37,7 @@ export function stepAction(phase: Phase, job: Job): StepAction {
     case 'report':
       return 'Report Generation';
     case 'action':
-      return job.action?.type === 'message' ? 'Message' : 'Webhook';
+      return ACTION_STEP[job.action?.type ?? 'webhook'];
   }
 }
 
@@ -245,4 +256,9 @@ export function requestAnswerView(jobId: string, answer: RequestAnswer) {
 /** `DELETE /jobs`. */
 export function deleteAllView(deletedCount: number) {
   return { message: 'All jobs deleted successfully', deletedCount };
+}
+
+/** GET /outbox: what the local stand-ins received, oldest first (the last `limit` of them). */
+export function outboxView(entries: OutboxEntry[]) {
+  return { entries, count: entries.length };
 }

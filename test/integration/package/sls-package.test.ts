@@ -271,6 +271,9 @@ describe('sls package', () => {
     const statusIndex = JSON.stringify([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['JobsTable', 'Arn'] }, 'index', 'status-index']] }]);
     const states = (kind: string, name: string) =>
       JSON.stringify([{ 'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, 'states', { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, kind, name]] }]);
+    const convention = (service: string, resource: string) => ({
+      'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, resource]],
+    });
     const destinations = (service: string) => ({
       'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, service, { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'step-scheduler-dev-*']],
     });
@@ -286,6 +289,12 @@ describe('sls package', () => {
         `dynamodb:Query ${table}`,
         `sns:Publish ${JSON.stringify([{ Ref: 'NotificationsTopic' }, destinations('sns')])}`,
         `sqs:SendMessage ${JSON.stringify([destinations('sqs')])}`,
+        // Targets (src/adapters/targets), by the same naming convention; the Deny ones are checked below.
+        `lambda:InvokeFunction ${JSON.stringify([convention('lambda', 'function:step-scheduler-dev-*')])}`,
+        `events:PutEvents ${JSON.stringify([convention('events', 'event-bus/step-scheduler-dev-*')])}`,
+        `states:StartExecution ${JSON.stringify([convention('states', 'stateMachine:step-scheduler-dev-*')])}`,
+        `lambda:InvokeFunction ${JSON.stringify(['calculator', 'task', 'api'].flatMap((name) => [convention('lambda', `function:step-scheduler-dev-${name}`), convention('lambda', `function:step-scheduler-dev-${name}:*`)]))}`,
+        `states:StartExecution ${states('stateMachine', 'step-scheduler-dev-scheduler')}`,
       ].sort(),
     );
     // api: the stores (status-index for listing by status, Scan for listing all and /stats, BatchWriteItem
@@ -385,14 +394,14 @@ describe('sls package', () => {
   it('grants no wildcard resource for DynamoDB, Lambda, Step Functions, SNS or SQS', () => {
     const scoped = statements().filter((s) => {
       const actions = ([] as string[]).concat(s.Action);
-      return actions.some((a) => /^(dynamodb|lambda|states|sns|sqs):/.test(a));
+      return actions.some((a) => /^(dynamodb|lambda|states|sns|sqs|events):/.test(a));
     });
 
     expect(scoped.length).toBeGreaterThan(0);
     for (const statement of scoped) {
       const resources = ([] as unknown[]).concat(statement.Resource);
       expect(resources).not.toContain('*');
-      expect(JSON.stringify(resources)).not.toMatch(/"arn:aws:(dynamodb|lambda|states|sns|sqs):\*/);
+      expect(JSON.stringify(resources)).not.toMatch(/"arn:aws:(dynamodb|lambda|states|sns|sqs|events):\*/);
     }
   });
 
@@ -414,8 +423,38 @@ describe('sls package', () => {
     }
   });
 
+  it('lets the task reach targets only by the naming convention in its own account and region, and denies it the stack\'s own functions and state machine', () => {
+    const task = roleStatements(lambda('task').roleId);
+    const targetActions = ['lambda:InvokeFunction', 'events:PutEvents', 'states:StartExecution', 'sns:Publish', 'sqs:SendMessage'];
+    const allows = task.filter((s) => s.Effect === 'Allow' && actionsOf([s]).some((a) => targetActions.includes(a)));
+    const denies = task.filter((s) => s.Effect === 'Deny');
+    const arnParts = (resource: unknown) => (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+
+    for (const statement of allows) {
+      for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+        if (JSON.stringify(resource) === JSON.stringify({ Ref: 'NotificationsTopic' })) continue;
+        const parts = arnParts(resource);
+        // arn:<partition>:<service>:<this region>:<this account>:<kind?>step-scheduler-dev-* — no bare *, no other account.
+        expect(parts.slice(0, 2)).toEqual(['arn', { Ref: 'AWS::Partition' }]);
+        expect(parts.slice(3, 5)).toEqual([{ Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }]);
+        expect(parts[5]).toMatch(/^(function:|event-bus\/|stateMachine:)?step-scheduler-dev-\*$/);
+      }
+    }
+    expect(actionsOf(allows).sort()).toEqual([...targetActions].sort());
+    // A Deny wins over the convention's Allow: the task, api and calculator functions, and the scheduler itself.
+    expect(actionsOf(denies).sort()).toEqual(['lambda:InvokeFunction', 'states:StartExecution']);
+    const denied = JSON.stringify(denies.map((s) => s.Resource));
+    for (const name of ['calculator', 'task', 'api']) {
+      expect(denied).toContain(`"function:step-scheduler-dev-${name}"`);
+      expect(denied).toContain(`"function:step-scheduler-dev-${name}:*"`);
+    }
+    expect(denied).toContain('"stateMachine","step-scheduler-dev-scheduler"');
+  });
+
   it('lets the state machine start executions of itself only (ContinueAsNew), not of any state machine', () => {
-    const starts = statements().filter((s) => ([] as string[]).concat(s.Action).includes('states:StartExecution'));
+    const functionRoles = new Set((['calculator', 'task', 'api'] as const).map((name) => lambda(name).roleId));
+    const machineRoles = () => ofType('AWS::IAM::Role').filter(([id]) => !functionRoles.has(id)).flatMap(([id]) => roleStatements(id));
+    const starts = machineRoles().filter((s) => ([] as string[]).concat(s.Action).includes('states:StartExecution'));
     const machineStarts = starts.filter((s) => JSON.stringify(s.Resource).includes(':stateMachine:'));
 
     expect(machineStarts.length).toBeGreaterThan(0);
@@ -423,7 +462,8 @@ describe('sls package', () => {
   });
 
   it('lets the state machine invoke only the calculator and task functions', () => {
-    const invoke = statements().filter((s) => ([] as string[]).concat(s.Action).includes('lambda:InvokeFunction'));
+    const functionRoles = new Set((['calculator', 'task', 'api'] as const).map((name) => lambda(name).roleId));
+    const invoke = ofType('AWS::IAM::Role').filter(([id]) => !functionRoles.has(id)).flatMap(([id]) => roleStatements(id)).filter((s) => ([] as string[]).concat(s.Action).includes('lambda:InvokeFunction'));
     const targets = JSON.stringify(invoke.map((s) => s.Resource));
 
     expect(invoke.length).toBeGreaterThan(0);

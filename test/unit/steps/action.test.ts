@@ -1,6 +1,7 @@
 import { BlockedDestinationError, PermanentError, TransientError } from '../../../src/lib/errors';
 import { parseJob, type JobInput } from '../../../src/lib/job';
 import { createActionStep } from '../../../src/steps/action';
+import { LocalTargets } from '../../../src/adapters/targets/local';
 import { contextFor, LOOPBACK_GUARD, recordingNotifier, schedule, startServer, type TestServer } from './fixtures';
 
 const options = { timeoutMs: 2_000, maxResponseBytes: 1_024, guard: LOOPBACK_GUARD };
@@ -173,5 +174,57 @@ describe('action step', () => {
     const job = parseJob({ id: 'x', startDateTime: '2024-12-04T10:00:00Z' });
 
     await expect(createActionStep(options)(contextFor(job, schedule(0, 1, 'action')))).rejects.toThrow(PermanentError);
+  });
+});
+
+describe('target actions', () => {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:123456789012:${resource}`;
+  const fresh = () => new LocalTargets({ now: () => new Date('2024-12-10T10:00:05.000Z') });
+
+  it('send the request built with the run key to the target sender, and record its receipt as the result', async () => {
+    const targets = fresh();
+    const job = actionJob({ type: 'lambda', functionArn: arn('lambda', 'function:step-scheduler-dev-report'), payload: { a: 1 } });
+    const { result } = await createActionStep({ ...options, targets })(contextFor(job, schedule(4, null, 'action')));
+
+    expect(result).toMatchObject({ target: 'lambda', idempotencyKey: 'ping-1:4', statusCode: 202, latencyMs: expect.any(Number) });
+    expect((await targets.list({ target: 'lambda' })).map((e) => e.request)).toEqual([expect.objectContaining({ payload: { a: 1, idempotencyKey: 'ping-1:4' }, invocationType: 'Event' })]);
+  });
+
+  it('a triggered run carries its request key: <jobId>:<requestId>:<index>, its execution name with . for :', async () => {
+    const targets = fresh();
+    const job = actionJob({ type: 'stepfunctions', stateMachineArn: arn('states', 'stateMachine:step-scheduler-dev-etl') });
+    const context = { ...contextFor(job, schedule(0, 1, 'action')), extra: { kind: 'trigger' as const, requestId: '20261124T101500123Z-trigger-3fa9c2', index: 0 } };
+    const { result } = await createActionStep({ ...options, targets })(context);
+
+    expect(result).toMatchObject({ idempotencyKey: 'ping-1:20261124T101500123Z-trigger-3fa9c2:0', executionName: 'ping-1.20261124T101500123Z-trigger-3fa9c2.0' });
+  });
+
+  it('the stand-in keeps one execution per name and one FIFO message per deduplication id, as the services do', async () => {
+    const targets = fresh();
+    const step = createActionStep({ ...options, targets });
+    const sfn = actionJob({ type: 'stepfunctions', stateMachineArn: arn('states', 'stateMachine:step-scheduler-dev-etl') });
+    const fifo = actionJob({ type: 'sqs', queue: arn('sqs', 'step-scheduler-dev-q.fifo'), body: 'x' });
+    const standard = actionJob({ type: 'sqs', queue: arn('sqs', 'step-scheduler-dev-q'), body: 'x' });
+    for (const job of [sfn, sfn, fifo, fifo, standard, standard]) await step(contextFor(job, schedule(0, 1, 'action')));
+
+    expect((await targets.list({ target: 'stepfunctions' })).map((e) => e.request.executionName)).toEqual(['ping-1.0']);
+    // A standard queue has no deduplication: both deliveries arrive, each with the key for the consumer.
+    expect((await targets.list({ target: 'sqs' })).map((e) => [e.request.fifo, e.idempotencyKey])).toEqual([
+      [true, 'ping-1:0'],
+      [false, 'ping-1:0'],
+      [false, 'ping-1:0'],
+    ]);
+  });
+
+  it('the stand-in refuses (-refuse) as a permanent error and throttles (-throttle) the first attempt as a transient one', async () => {
+    const targets = fresh();
+    const step = createActionStep({ ...options, targets });
+    const refusing = actionJob({ type: 'sns', topicArn: arn('sns', 'step-scheduler-dev-refuse'), message: 'x' });
+    const throttling = actionJob({ type: 'eventbridge', eventBusArn: arn('events', 'event-bus/step-scheduler-dev-throttle'), source: 'com.example', detailType: 'x' });
+
+    await expect(step(contextFor(refusing, schedule(0, 1, 'action')))).rejects.toThrow(PermanentError);
+    await expect(step(contextFor(throttling, schedule(0, 1, 'action')))).rejects.toThrow(TransientError);
+    await expect(step(contextFor(throttling, schedule(0, 1, 'action')))).resolves.toMatchObject({ result: { target: 'eventbridge', eventId: expect.any(String) } });
+    expect(await targets.list({})).toHaveLength(1);
   });
 });
