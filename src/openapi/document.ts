@@ -110,7 +110,7 @@ const OPERATIONS: Record<RouteKey, Operation> = {
       { name: 'jobId', description: 'only what this job sent', schema: { type: 'string' } },
       limitParam('limit', 1000, 100, 'entries'),
     ],
-    responses: { 200: { mediaType: 'application/json' } },
+    responses: { 200: 'Outbox' },
     errors: [400, 404],
   },
   'POST /tasks': { summary: "Seed 000's and seed 001's POST /tasks", operationId: 'createTask', body: { schema: 'JobBody' }, responses: { 201: 'TaskCreated', 200: 'TaskCreated' }, errors: [400, 409, 413] },

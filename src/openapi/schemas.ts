@@ -168,6 +168,12 @@ export const DeleteAllSchema = z.looseObject({ message: z.string(), deletedCount
 /** `GET /stats`: counts by status, run figures and the cost estimate (src/lib/stats.ts); described loosely. */
 export const StatsSchema = z.looseObject({});
 
+/** `GET /outbox`: what the local runtime's target stand-ins received, newest last (src/adapters/targets/local.ts). */
+export const OutboxSchema = z.object({
+  entries: z.array(z.looseObject({ target: z.string(), jobId: z.string().optional(), idempotencyKey: z.string().optional() })),
+  count: z.number().int().nonnegative(),
+});
+
 // Seed 000's and seed 001's shapes (src/functions/api/tasks.ts).
 export const TaskCreatedSchema = z.looseObject({
   taskId: z.string(),
@@ -215,6 +221,7 @@ export const COMPONENTS = {
   RequestAnswer: RequestAnswerSchema,
   DeleteAll: DeleteAllSchema,
   Stats: StatsSchema,
+  Outbox: OutboxSchema,
   TaskCreated: TaskCreatedSchema,
   TasksPage: TasksPageSchema,
   TaskDetail: TaskDetailSchema,

@@ -54,7 +54,7 @@ describe('the document', () => {
     const documented = Object.entries(doc.paths).flatMap(([route, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${route}`));
     const routes = ROUTES.map((route) => `${route.method} ${route.path}`);
     expect(documented.sort()).toEqual([...routes].sort());
-    expect(documented).toHaveLength(21);
+    expect(documented).toHaveLength(22);
   });
 
   it('asks for the API key or token on private routes only, and names every path parameter', () => {
@@ -208,6 +208,7 @@ describe('answers of the local runtime', () => {
     const detail = await call('GET', '/jobs/{id}', '/jobs/past', 200);
     expect(detail.extraRequests).toHaveLength(1);
     await call('GET', '/stats', '/stats', 200);
+    await call('GET', '/outbox', '/outbox?limit=5', 200);
     await call('DELETE', '/jobs/{id}', '/jobs/past', 200);
 
     const task = await call('POST', '/tasks', '/tasks', 201, { action: 'message', payload: { message: 'hello' }, run_at: iso(now + 365 * 86_400_000) });
