@@ -27,6 +27,7 @@ const FIGURES = {
   seed002: { module: './seed002', timeoutMs: 10 * 60_000 },
   schedule: { module: './schedule', timeoutMs: 3 * 60_000 },
   processing: { module: './processing', timeoutMs: 3 * 60_000 },
+  calls: { module: './calls', timeoutMs: 3 * 60_000 },
 } as const;
 type FigureName = keyof typeof FIGURES;
 const NAMES = Object.keys(FIGURES) as FigureName[];

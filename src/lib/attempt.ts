@@ -236,11 +236,11 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
     const plan = (index: number) => ({ plannedAt: new Date(runTimeMs(job, index)).toISOString(), phase: phaseOf(job, index, schedule.totalRuns) });
     await deps.runs.recordSkipped({ job, skipped, plan, now: deps.now(), ...expiry(job, deps.now()) });
   }
-  const begun = await deps.runs.begin(beginInput(deps, input, ref));
-  // The first run of a live execution (the first, a ContinueAsNew generation, a resume) names it on the job.
-  if (input.executionArn && !isRequestCursor(cursor) && schedule.iteration === (cursor.firstIteration ?? 0)) {
-    await deps.jobs.recordExecution(job.id, input.executionArn, deps.now());
-  }
+  // The first run of a live execution (the first, a ContinueAsNew generation, a resume) names it on the job,
+  // unless whoever started it did already (the API, a resume): begin's touch of the job item tells.
+  const first = input.executionArn !== undefined && !isRequestCursor(cursor) && schedule.iteration === (cursor.firstIteration ?? 0);
+  const begun = await deps.runs.begin({ ...beginInput(deps, input, ref), ...(first ? { checkExecution: true } : {}) });
+  if (first && begun.executionListed !== true) await deps.jobs.recordExecution(job.id, input.executionArn as string, deps.now());
   if (begun.kind === 'already-settled') return advance(input, replayed(begun.run, job), new Date(begun.run.finishedAt ?? begun.run.startedAt));
 
   const delay = retryDelayMs(job, begun.attempts);
