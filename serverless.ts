@@ -245,7 +245,9 @@ const serverlessConfiguration: Configuration = {
       NOTIFY_TOPIC_ARN: { Ref: 'NotificationsTopic' },
       STATE_MACHINE_ARN: stateMachineArn,
       POWERTOOLS_SERVICE_NAME: 'step-scheduler',
-      NODE_OPTIONS: '--enable-source-maps',
+      // No --enable-source-maps: Node would parse each function's multi-megabyte map at every cold start
+      // (+25-45 ms of module load). The map ships in the zip beside the bundle (sourcemap below), so setting
+      // NODE_OPTIONS=--enable-source-maps on a function maps its stack traces to src/*.ts when needed.
       // Exceptions to the webhook guard (host names and CIDRs); empty: public addresses only.
       WEBHOOK_ALLOW_HOSTS: '${env:WEBHOOK_ALLOW_HOSTS, ""}',
     },
@@ -304,7 +306,9 @@ const serverlessConfiguration: Configuration = {
     esbuild: {
       bundle: true,
       minify: false,
-      sourcemap: true,
+      // Linked: handler.js.map in the zip and a sourceMappingURL comment in handler.js, read only when Node runs
+      // with --enable-source-maps. Without it a stack trace names the unminified bundle's functions and lines.
+      sourcemap: 'linked',
       target: 'node22',
       platform: 'node',
       // Bundle the SDK too: the runtime's copy is whatever version AWS ships that week.

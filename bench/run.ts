@@ -4,7 +4,7 @@
  * (figure | measured | reference | ratio | target | met) and bench/results.json with the machine it ran on.
  *
  *   npm run bench                         # all figures
- *   npm run bench -- --only cost,api      # a subset (cost, warp, lateness, api, bundles, memory, seed002, schedule)
+ *   npm run bench -- --only cost,api      # a subset (cost, warp, lateness, api, bundles, memory, seed002, schedule, processing, calls)
  *
  * Benches are scripts, not tests: they measure and compare, they assert nothing, and each stops by itself
  * within its own time bound (a child that overruns is killed and reported as such).
@@ -26,6 +26,8 @@ const FIGURES = {
   memory: { module: './memory', timeoutMs: 10 * 60_000 },
   seed002: { module: './seed002', timeoutMs: 10 * 60_000 },
   schedule: { module: './schedule', timeoutMs: 3 * 60_000 },
+  processing: { module: './processing', timeoutMs: 3 * 60_000 },
+  calls: { module: './calls', timeoutMs: 3 * 60_000 },
 } as const;
 type FigureName = keyof typeof FIGURES;
 const NAMES = Object.keys(FIGURES) as FigureName[];

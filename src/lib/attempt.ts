@@ -246,12 +246,12 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
   const ref = refOf(job, cursor, schedule);
   // Runs the calculator passed over (catch-up, overlap) are recorded as skipped before this one begins.
   if (ref.series.kind === 'live') await recordSkipped(deps, job, schedule);
+  // The first run of a live execution (the first, a ContinueAsNew generation, a resume) names it on the job,
+  // unless whoever started it did already (the API, a resume): begin's touch of the job item tells.
+  const first = input.executionArn !== undefined && !isRequestCursor(cursor) && schedule.iteration === (cursor.firstIteration ?? 0);
   const begin = beginInput(deps, input, ref);
-  const begun = await deps.runs.begin(begin);
-  // The first run of a live execution (the first, a ContinueAsNew generation, a resume) names it on the job.
-  if (input.executionArn && !isRequestCursor(cursor) && schedule.iteration === (cursor.firstIteration ?? 0)) {
-    await deps.jobs.recordExecution(job.id, input.executionArn, deps.now());
-  }
+  const begun = await deps.runs.begin({ ...begin, ...(first ? { checkExecution: true } : {}) });
+  if (first && begun.executionListed !== true) await deps.jobs.recordExecution(job.id, input.executionArn as string, deps.now());
   if (begun.kind === 'already-settled') return advance(input, replayed(begun.run, job), new Date(begun.run.finishedAt ?? begun.run.startedAt), begun.run.startedAt);
 
   const delay = retryDelayMs(job, begun.attempts);

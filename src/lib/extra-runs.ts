@@ -13,7 +13,7 @@
  * - backfill, report workflow: refused; start a new job over the past range instead.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Phase, type Schedule } from './job';
 import type { JsonValue } from './json';

@@ -12,7 +12,7 @@
  * Every failure is a ValidationError naming the field as the client wrote it (`run_at`, `payload.url`),
  * not as the job spells it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import type { JsonValue } from './json';
 import { DateTimeSchema, JobSchema, parseOrThrow, toFieldIssues, type Frequency, type Job } from './job';

@@ -181,13 +181,14 @@ export class JobService {
    * as the cursor is checked first), a missing job JobNotFoundError.
    */
   async detail(jobId: string, runs: { limit: number; cursor?: string }): Promise<JobDetail> {
-    const [record, page, requests, extraRuns] = await Promise.all([
-      this.ports.store.getJob(jobId),
-      this.ports.runs.list(jobId, 'live', runs),
-      this.ports.extras.listRequests(jobId, REQUESTS_SHOWN),
-      this.ports.runs.list(jobId, 'manual', { limit: runs.limit }).then((page) => page.items),
-    ]);
+    const [record, page] = await Promise.all([this.ports.store.getJob(jobId), this.ports.runs.list(jobId, 'live', runs)]);
     if (!record) throw new JobNotFoundError(jobId);
+    // Most jobs never had a trigger or backfill: their count (absent on older items: unknown) spares two queries.
+    if (record.requestsMade === 0) return { record, runs: page, requests: [], extraRuns: [] };
+    const [requests, extraRuns] = await Promise.all([
+      this.ports.extras.listRequests(jobId, REQUESTS_SHOWN),
+      this.ports.runs.list(jobId, 'manual', { limit: runs.limit }).then((manual) => manual.items),
+    ]);
     return { record, runs: page, requests, extraRuns };
   }
 

@@ -3,7 +3,7 @@
  * written once. Every Lambda parses its own input with these (Step Functions never passes API Gateway's
  * validation), and every failure becomes a ValidationError naming the field and the rule.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { nthCronRun } from './cron';
 import { jsonBoundIssue } from './json-bounds';

@@ -82,10 +82,15 @@ export interface BeginInput extends RunRef {
   now: Date;
   /** Real time (epoch ms) whatever the clock: a failed run's duration is measured from it. Default: `now`. */
   realNowMs?: number;
+  /** The first run of an execution: say in `executionListed` whether the job item already lists `executionArn`. */
+  checkExecution?: boolean;
 }
 
-/** What begin found: a fresh or retried attempt to run, or a run that is already settled. */
-export type BeginOutcome = { kind: 'run'; attempts: number } | { kind: 'already-settled'; run: RunRecord };
+/**
+ * What begin found: a fresh or retried attempt to run, or a run that is already settled. `executionListed`
+ * answers `checkExecution` (absent: not known, so the caller records the execution to be sure).
+ */
+export type BeginOutcome = ({ kind: 'run'; attempts: number } | { kind: 'already-settled'; run: RunRecord }) & { executionListed?: boolean };
 
 /**
  * What a settled run does to its parent, kept on the run item too so whoever finds the run settled but

@@ -55,6 +55,27 @@ export function validateRecord(record: unknown, reportType: ReportType): string 
   return undefined;
 }
 
+/** Verdicts of validateRecord already reached, by records array and report type; `null` is valid. */
+const verdicts = new WeakMap<readonly unknown[], Map<ReportType, (string | null | undefined)[]>>();
+
+/**
+ * validateRecord of `records[index]`, remembered for this array: a data set cached for many runs (and many
+ * jobs on the same source) is validated once per record and report type, not once per run. The records
+ * must not change while the array is in use — data sets are read-only.
+ * @example validateRecordAt(records, 3, 'weekly') === validateRecord(records[3], 'weekly') // true
+ */
+export function validateRecordAt(records: readonly unknown[], index: number, reportType: ReportType): string | undefined {
+  let byType = verdicts.get(records);
+  if (!byType) verdicts.set(records, (byType = new Map()));
+  let known = byType.get(reportType);
+  if (!known) byType.set(reportType, (known = new Array<string | null | undefined>(records.length)));
+  const verdict = known[index];
+  if (verdict !== undefined) return verdict ?? undefined;
+  const reason = validateRecord(records[index], reportType);
+  known[index] = reason ?? null;
+  return reason;
+}
+
 /** JSON with object keys sorted, so a source that only reorders keys keeps its checksum. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;

@@ -50,6 +50,28 @@ function clockPartMs(frequency: Frequency, n: number): number {
 }
 
 /**
+ * `add(start, calendar, { in: tz('UTC') })` without Intl: months and years first (the day clamped to the
+ * month's last, as date-fns does: Jan 31 + 1 month is Feb 29 in 2024), then weeks and days, all in UTC,
+ * which has no wall time shown twice or never. The default zone, so most calculator calls come here.
+ * NaN when the date leaves the range, as date-fns' Invalid Date would give.
+ */
+function addCalendarUtc(start: number, calendar: ReturnType<typeof calendarPart>): number {
+  const date = new Date(start);
+  const months = (calendar.years ?? 0) * 12 + (calendar.months ?? 0);
+  if (months !== 0) {
+    const day = date.getUTCDate();
+    // Day 1 first, so the month is set before the day is clamped to its length.
+    date.setUTCDate(1);
+    date.setUTCMonth(date.getUTCMonth() + months);
+    const monthEnd = new Date(date.getTime());
+    monthEnd.setUTCMonth(monthEnd.getUTCMonth() + 1, 0);
+    date.setUTCDate(Math.min(day, monthEnd.getUTCDate()));
+  }
+  const days = (calendar.weeks ?? 0) * 7 + (calendar.days ?? 0);
+  return date.getTime() + days * DAY_MS;
+}
+
+/**
  * A wall time the zone shows twice (clocks set back) resolves to its first occurrence, in every zone.
  * (date-fns/tz picks the first one west of UTC and the second one east of it.)
  */
@@ -76,8 +98,11 @@ export function runTimeMs(job: Job, n: number, hint?: RunHint): number {
   const calendar = calendarPart(frequency, n);
   let ms = start;
   if (Object.values(calendar).some((value) => value !== 0)) {
-    ms = add(new Date(start), calendar, { in: tz(job.timeZone) }).getTime();
-    if (Number.isFinite(ms)) ms = firstOccurrence(ms, job.timeZone);
+    if (job.timeZone === 'UTC') ms = addCalendarUtc(start, calendar);
+    else {
+      ms = add(new Date(start), calendar, { in: tz(job.timeZone) }).getTime();
+      if (Number.isFinite(ms)) ms = firstOccurrence(ms, job.timeZone);
+    }
   }
   ms += clockPartMs(frequency, n);
   return Number.isFinite(ms) && ms <= LAST_RUN_MS ? ms : Number.POSITIVE_INFINITY;

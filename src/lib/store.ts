@@ -46,6 +46,11 @@ export interface JobRecord {
   resumedAt?: string;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */
   metrics: { retries: number; runDurationMsTotal: number };
+  /**
+   * Trigger and backfill requests ever asked for (counted before each is written, so never fewer than
+   * exist): 0 lets a job's detail skip looking for them. Absent on items older than the counter: unknown.
+   */
+  requestsMade?: number;
 }
 
 export interface JobStore {

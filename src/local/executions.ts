@@ -112,6 +112,22 @@ const MAX_INPUT_BYTES = 256 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
+type Prepared = { asl: ReturnType<typeof loadDefinition>; definition: { States: Record<string, { Resource?: string }> }; machine: StateMachine };
+let prepared: Prepared | undefined;
+
+/**
+ * The ASL, its local definition and the engine's machine, built once per process: the definition never
+ * changes while the process runs, and a machine runs any number of executions (each `run` has its own
+ * state and handlers), so copying, stringifying and constructing them per execution start was waste.
+ */
+function preparedMachine(): Prepared {
+  if (!prepared) {
+    const definition = localDefinition() as Prepared['definition'];
+    prepared = { asl: loadDefinition(), definition, machine: new StateMachine(definition as never) };
+  }
+  return prepared;
+}
+
 export class LocalExecutions {
   private readonly entries = new Map<string, Entry>();
   /** Task handler calls and status-change handlers still going, so a shutdown never closes the store under one. */
@@ -130,7 +146,7 @@ export class LocalExecutions {
 
   /** The definition the engine runs, as DescribeStateMachine gives it (JSON text). */
   definition(): string {
-    return JSON.stringify(localDefinition(), null, 2);
+    return JSON.stringify(preparedMachine().definition, null, 2);
   }
 
   now(): Date {
@@ -279,9 +295,7 @@ export class LocalExecutions {
 
   private async run(entry: Entry, input: unknown): Promise<void> {
     const { clock } = this.options;
-    const asl = loadDefinition();
-    const definition = localDefinition() as { States: Record<string, { Resource?: string }> };
-    const machine = new StateMachine(definition as never);
+    const { asl, definition, machine } = preparedMachine();
     const signal = entry.controller.signal;
     const handlers = bindTaskStates(asl, this.options.functions);
     const region = entry.stateMachineArn.split(':')[3] ?? '';

@@ -6,7 +6,7 @@
  * the main shapes are described here: loose objects (extra fields allowed) naming the fields a client
  * relies on; test/integration/api/openapi.test.ts validates real answers of the local runtime against them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DateTimeSchema, JobSchema, WorkflowConfigSchema } from '../lib/job';
 import { MessagePayloadSchema, TaskBodySchema, WebhookPayloadSchema } from '../lib/job-input';
 

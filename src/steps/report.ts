@@ -19,9 +19,9 @@ async function processWithoutProcessingRuns(context: StepContext, totalRuns: num
   // A one-off workflow has no collection run, so no manifest to hold the data to.
   const records =
     totalRuns === 2
-      ? await readCollectedRecords(context, config.dataSource, limits)
+      ? (await readCollectedRecords(context, config.dataSource, limits)).records
       : await readDataSource(config.dataSource, limits);
-  return countErrors(records, config.reportType, 0);
+  return countErrors(records, config.reportType);
 }
 
 /**

@@ -57,6 +57,7 @@ export class DynamoDbJobStore implements JobStore {
       updatedAt: now,
       executionArns: [],
       metrics: { retries: 0, runDurationMsTotal: 0 },
+      requestsMade: 0,
     };
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
       const created = await sendConditional('PutItem', () =>

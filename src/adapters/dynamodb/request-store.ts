@@ -6,7 +6,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import { TransientError } from '../../lib/errors';
 import { RequestNotActiveError, type RequestState } from '../../lib/extra-runs';
 import type { ExtraRequest, NewExtraRequest, RequestStore } from '../../lib/store';
-import { idempotencyItemKey, jobPk, REQUEST_SK_PREFIX, requestKey } from '../table';
+import { idempotencyItemKey, jobKey, jobPk, REQUEST_SK_PREFIX, requestKey } from '../table';
 import { iso, Update } from './expressions';
 import { toRequest, type RequestItem } from './items';
 import { sendConditional, sendTranslated, updateIf } from './send';
@@ -23,6 +23,16 @@ export class DynamoDbRequestStore implements RequestStore {
   ) {}
 
   async createRequest(input: NewExtraRequest): Promise<{ outcome: 'created' | 'exists'; request: ExtraRequest }> {
+    // Counted on the job first, so the job never says fewer requests than it has (a crash after the count
+    // leaves one too many, which only costs a job's detail a query): a detail skips looking when it says 0.
+    await updateIf(
+      this.client,
+      this.tableName,
+      jobKey(input.jobId),
+      new Update().increment('requestsMade', 1),
+      // Admits a job that exists: an update would otherwise create a bare job item.
+      'attribute_exists(pk)',
+    );
     let requestId = input.requestId;
     let keyed = false;
     if (input.idempotencyKey !== undefined) {

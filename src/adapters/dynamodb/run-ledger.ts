@@ -91,7 +91,12 @@ export class DynamoDbRunLedger implements RunLedger {
   async begin(input: BeginInput): Promise<BeginOutcome> {
     const now = iso(input.now);
     const parent = parentOf(input);
-    await (parent.live ? this.touchActiveJob(input) : this.touchRunningRequest(input));
+    const listed = parent.live ? await this.touchActiveJob(input) : (await this.touchRunningRequest(input), undefined);
+    const outcome = await this.beginItem(input, parent, now);
+    return listed === undefined ? outcome : { ...outcome, executionListed: listed };
+  }
+
+  private async beginItem(input: BeginInput, parent: Parent, now: string): Promise<BeginOutcome> {
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
       const update = this.identity(new Update(), input)
         .set('phase', input.phase)
@@ -330,8 +335,11 @@ export class DynamoDbRunLedger implements RunLedger {
    * written, and show an action job RUNNING. A job started from the Step Functions console never went
    * through the API, so its item is created here.
    */
-  private async touchActiveJob(input: BeginInput): Promise<void> {
+  /** The live parent's part of a begin; with `checkExecution`, whether the job lists the execution. */
+  private async touchActiveJob(input: BeginInput): Promise<boolean | undefined> {
     const { job, index } = input;
+    // The whole item back only when asked: it is what tells whether the execution is listed already.
+    const check = input.checkExecution === true && input.executionArn !== undefined;
     const now = iso(input.now);
     // Only a run the job has not counted yet shows RUNNING: no later write would move it back otherwise.
     let showRunning = job.action !== undefined;
@@ -345,7 +353,8 @@ export class DynamoDbRunLedger implements RunLedger {
         // …and has not counted this run yet (a re-delivered or re-attempted run it counted stays as is).
         condition.push('AND #cursor < :index');
       }
-      if (await updateIf(this.client, this.tableName, jobKey(job.id), update, condition.join(' '))) return;
+      const touched = await updateIf(this.client, this.tableName, jobKey(job.id), update, condition.join(' '), check ? 'ALL_NEW' : undefined);
+      if (touched) return check ? ((touched.Attributes as JobItem | undefined)?.executionArns ?? []).includes(input.executionArn as string) : undefined;
       const existing = await this.jobs.getJobItem(job.id);
       if (existing === undefined) await this.jobs.createJob(job, { totalRuns: input.totalRuns, nextRunAt: input.plannedAt, now: input.now });
       else if (isFinalStatus(existing.status) || existing.status === PAUSED) throw new JobNotActiveError(job.id, existing.status);

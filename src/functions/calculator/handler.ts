@@ -4,7 +4,7 @@
  * run long enough, where to hand over. The date math is pure (src/lib); the handler only adds "now",
  * which decides which runs were missed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { now as clockNow } from '../../common/clock';
 import { handoverFor } from '../../lib/continue-as-new';
 import { CursorSchema, JobSchema, parseOrThrow, type Schedule } from '../../lib/job';

@@ -3,7 +3,7 @@
  * EventBridge rule on AWS; the local runtime delivers the same event from its engine). The job record
  * follows its executions whoever stops them: see JobService.followExecution. Parses its own input.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { now } from '../../common/clock';
 import { logger } from '../../common/logger';
 import { EXECUTION_STATUS_CHANGE } from '../../lib/execution-events';

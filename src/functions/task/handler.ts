@@ -7,7 +7,7 @@
  * `{ job, extra }` lane had states of its own); they run through the same attempt and keep their answer's
  * shape, so an execution already under way on AWS when this code is deployed still finishes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { now } from '../../common/clock';
 import { logger } from '../../common/logger';
 import { attemptRun, finishSeries, recordFailure, type AttemptDeps, type SeriesCursor } from '../../lib/attempt';

@@ -29,3 +29,23 @@ export function throttleEveryNth(client: DynamoDBDocumentClient, n: number): { c
   };
   return counts;
 }
+
+/**
+ * Let the first `healthy` calls through and throttle every call after them: a table that stops answering
+ * for good, so every retry of whatever runs then fails.
+ */
+export function throttleAfter(client: DynamoDBDocumentClient, healthy: number): { calls: number; throttled: number } {
+  const counts = { calls: 0, throttled: 0 };
+  const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  (client as { send: unknown }).send = (...args: unknown[]) => {
+    counts.calls += 1;
+    if (counts.calls > healthy) {
+      counts.throttled += 1;
+      return Promise.reject(
+        new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: { httpStatusCode: 400 } }),
+      );
+    }
+    return send(...args);
+  };
+  return counts;
+}

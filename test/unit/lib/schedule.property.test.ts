@@ -307,3 +307,23 @@ describe('schedule properties of arbitrary valid jobs', () => {
     );
   });
 });
+
+describe('the UTC fast path', () => {
+  it('gives the instants @date-fns/tz gives for the same zone under another name (Etc/UTC)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: START_MIN, max: START_MAX }),
+        fc.record({ years: fc.nat(2), quarters: fc.nat(3), months: fc.nat(13), weeks: fc.nat(3), days: fc.nat(40), hours: fc.nat(36) }),
+        fc.integer({ min: 1, max: 400 }),
+        (startMs, units, n) => {
+          const frequency = Object.values(units).some((v) => v > 0) ? units : { days: 1 };
+          const input = { id: 'utc', startDateTime: new Date(Math.floor(startMs / 1000) * 1000).toISOString(), frequency, maxRuns: 1000 };
+          const fast = runTimeMs(parseJob({ ...input, timeZone: 'UTC' }), n);
+          const slow = runTimeMs(parseJob({ ...input, timeZone: 'Etc/UTC' }), n);
+          expect(fast).toBe(slow);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { FilesDir } from '../../../src/adapters/files-dir';
 import { PermanentError, TransientError } from '../../../src/lib/errors';
 import { checksum } from '../../../src/lib/records';
-import { SAMPLE_RECORD_COUNT, fetchCapped, readDataSource, redactUrl } from '../../../src/steps/data-source';
+import { SAMPLE_RECORD_COUNT, fetchCapped, readDataSet, readDataSource, redactUrl } from '../../../src/steps/data-source';
 import { LOOPBACK_GUARD, startServer, type TestServer } from './fixtures';
 
 const limits = { timeoutMs: 2_000, maxBytes: 1024 * 1024, guard: LOOPBACK_GUARD };
@@ -31,6 +31,41 @@ describe('readDataSource over http', () => {
     server = await startServer((_, res) => res.end(records.map((r) => JSON.stringify(r)).join('\n')));
 
     await expect(readDataSource(`${server.url}/records.ndjson`, limits)).resolves.toEqual(records);
+  });
+
+  it('asks again with the ETag it was given and keeps the parsed records while the server answers 304', async () => {
+    let body = JSON.stringify(records);
+    server = await startServer((req, res) => {
+      const etag = `"${body.length}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.statusCode = 304;
+        return res.end();
+      }
+      res.setHeader('etag', etag);
+      res.end(body);
+    });
+    const url = `${server.url}/etag.json`;
+
+    const first = await readDataSet(url, limits);
+    const second = await readDataSet(url, limits);
+    body = JSON.stringify(records.slice(0, 1));
+    const third = await readDataSet(url, limits);
+
+    expect(server.requests.map((r) => r.headers['if-none-match'])).toEqual([undefined, `"${JSON.stringify(records).length}"`, `"${JSON.stringify(records).length}"`]);
+    expect(second).toBe(first);
+    expect(first.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(third.records).toEqual(records.slice(0, 1));
+    expect(third.fingerprint).not.toBe(first.fingerprint);
+  });
+
+  it('reads a source without ETag or Last-Modified afresh every time', async () => {
+    server = await startServer((_, res) => res.end(JSON.stringify(records)));
+    const url = `${server.url}/plain.json`;
+
+    await readDataSet(url, limits);
+    await readDataSet(url, limits);
+
+    expect(server.requests.map((r) => r.headers['if-none-match'] ?? r.headers['if-modified-since'])).toEqual([undefined, undefined]);
   });
 
   it('throws TransientError on a 500, naming the source and the status', async () => {
