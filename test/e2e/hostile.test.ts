@@ -134,7 +134,7 @@ describe('hostile requests to the API', () => {
 describe('the loopback endpoints', () => {
   let runtime: Runtime;
   beforeAll(async () => {
-    runtime = await startRuntime({ port: 0, sfnPort: 0, dynamoPort: 0, memory: true, speed: 0, staticFiles: async () => false });
+    runtime = await startRuntime({ port: 0, sfnPort: 0, dynamoPort: 0, memory: true, speed: 1, staticFiles: async () => false });
   });
   afterAll(async () => {
     await runtime.close();

@@ -24,7 +24,7 @@ let hook: HookServer | undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint }), db.tableName);
+  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
 });
 
 afterAll(async () => {
