@@ -112,7 +112,7 @@ const MAX_INPUT_BYTES = 256 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const json = (value: unknown) => JSON.stringify(value ?? null);
 
-type Prepared = { asl: ReturnType<typeof loadDefinition>; definition: { States: Record<string, { Resource?: string }> }; machine: StateMachine };
+type Prepared = { asl: ReturnType<typeof loadDefinition>; definition: { States: Record<string, { Resource?: string }> }; text: string; machine: StateMachine };
 let prepared: Prepared | undefined;
 
 /**
@@ -123,7 +123,9 @@ let prepared: Prepared | undefined;
 function preparedMachine(): Prepared {
   if (!prepared) {
     const definition = localDefinition() as Prepared['definition'];
-    prepared = { asl: loadDefinition(), definition, machine: new StateMachine(definition as never) };
+    // Its text first: the engine annotates the object it is given (QueryLanguage on every state).
+    const text = JSON.stringify(definition, null, 2);
+    prepared = { asl: loadDefinition(), definition, text, machine: new StateMachine(definition as never) };
   }
   return prepared;
 }
@@ -146,7 +148,7 @@ export class LocalExecutions {
 
   /** The definition the engine runs, as DescribeStateMachine gives it (JSON text). */
   definition(): string {
-    return JSON.stringify(preparedMachine().definition, null, 2);
+    return preparedMachine().text;
   }
 
   now(): Date {

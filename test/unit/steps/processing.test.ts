@@ -110,17 +110,19 @@ describe('processing step', () => {
       const lines = sample.slice(0, 12).map((r) => JSON.stringify(r));
       await writeFile(path, lines.join('\n'));
       const fileJob = workflowJob({ dataSource: pathToFileURL(path).href });
-      const collected = (await createCollectionStep()(contextFor(fileJob, schedule(0, 7, 'collection')))).result;
+      // file: sources are read only inside the files folder (--files-dir).
+      const limits = { ...DEFAULT_READ_LIMITS, files: await FilesDir.open(dir, []) };
+      const collected = (await createCollectionStep(limits)(contextFor(fileJob, schedule(0, 7, 'collection')))).result;
       const collectedRun = succeededRun(0, 'collection', collected);
       // Read from the cache: the same file, unchanged.
-      const first = await createProcessingStep()(contextFor(fileJob, schedule(1, 7, 'processing'), [collectedRun]));
+      const first = await createProcessingStep(limits)(contextFor(fileJob, schedule(1, 7, 'processing'), [collectedRun]));
       expect(first.result).toMatchObject({ recordsProcessed: 2, slice: [0, 2] });
 
       // Same size, other bytes: a value's digit changed.
       const changed = lines.join('\n').replace(/"value":(\d)/, (_m, d: string) => `"value":${(Number(d) + 1) % 10}`);
       expect(changed.length).toBe(lines.join('\n').length);
       await writeFile(path, changed);
-      const act = createProcessingStep()(contextFor(fileJob, schedule(2, 7, 'processing'), [collectedRun]));
+      const act = createProcessingStep(limits)(contextFor(fileJob, schedule(2, 7, 'processing'), [collectedRun]));
 
       await expect(act).rejects.toThrow(/changed since collection: it had 12 records \(checksum sha256:/);
     });
