@@ -9,7 +9,7 @@
 import type { ExtraKind, RequestState } from './extra-runs';
 import type { JsonValue } from './json';
 import type { Job } from './job';
-import type { Page } from './ledger';
+import type { LastRun, Page } from './ledger';
 import type { JobStatus } from './status';
 
 export type { Page, RunRecord, RunState } from './ledger';
@@ -42,6 +42,8 @@ export interface JobRecord {
   pausedAt?: string;
   pauseNote?: string;
   statusBeforePause?: JobStatus;
+  /** The latest counted live run (src/lib/ledger.ts LastRun); absent before the first. */
+  lastRun?: LastRun;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */
   metrics: { retries: number; runDurationMsTotal: number };
 }
