@@ -78,8 +78,11 @@ const LAYER_GAP = 30;
 const NODE_GAP = 22;
 const LANE_GAP = 14;
 const MARGIN = 16;
-const CHAR_WIDTH = 7.4;
-const LABEL_CHAR_WIDTH = 6;
+/** Text is drawn at FONT_PX user units; the drawing never shrinks below MIN_SCALE, so text stays ≥ 12 px on screen. */
+export const FONT_PX = 14;
+export const MIN_SCALE = 12 / FONT_PX;
+const CHAR_WIDTH = 8.4;
+const LABEL_CHAR_WIDTH = 7.4;
 
 /** The last segment of each variable a rule tests: `$.schedule.done` → `done`, an And of two → `job & cursor`. */
 function ruleLabel(rule: AslRule): string {

@@ -129,7 +129,13 @@ export function Executions({
           );
         })}
       </ol>
-      <ErrorNote error={history.error} prefix={`Could not read execution ${generation}`} />
+      {history.error?.code === 'EXECUTION_NOT_FOUND' ? (
+        <p class="muted" data-execution-gone>
+          Step Functions no longer knows this execution (a local runtime forgets executions when it restarts; on AWS they are kept 90 days after they end).
+        </p>
+      ) : (
+        <ErrorNote error={history.error} prefix={`Could not read execution ${generation}`} />
+      )}
       {execution && (
         <div class="execution-detail" data-execution-status={execution.status}>
           <dl class="kv">

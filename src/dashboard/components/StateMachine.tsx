@@ -7,7 +7,7 @@
  */
 import { useState } from 'preact/hooks';
 import definition from '../../statemachines/scheduler.asl.json';
-import { currentState, END, layoutAsl, START, traceExecution, type AslDocument, type ExecutionTrace, type JobPosition, type LaidEdge, type LaidNode, type StateTrace } from '../asl-layout';
+import { currentState, END, layoutAsl, MIN_SCALE, START, traceExecution, type AslDocument, type ExecutionTrace, type JobPosition, type LaidEdge, type LaidNode, type StateTrace } from '../asl-layout';
 import type { ExecutionHistory } from '../types';
 import { prettyJson } from './Executions';
 
@@ -61,7 +61,9 @@ function Node({ node, current, running, trace, selected, onSelect }: { node: Lai
   const outcome = trace ? ` outcome-${trace.outcome}` : '';
   const clickable = !terminal;
   const describe = `${node.id} (${node.type})${trace ? `: ${OUTCOME_TEXT[trace.outcome]}${trace.entered > 1 ? `, entered ${trace.entered} times` : ''}${trace.failures ? `, ${trace.failures} failed attempts` : ''}` : ''}`;
+  // The failure count sits beside the button, not in it: its name (the state's) must hold all its visible text.
   return (
+    <>
     <g
       class={`asl-node ${shape}${outcome}${current ? ' is-current' : ''}${current && running ? ' is-running' : ''}${selected ? ' is-selected' : ''}`}
       data-state={node.id}
@@ -88,16 +90,17 @@ function Node({ node, current, running, trace, selected, onSelect }: { node: Lai
         {terminal ? node.id.replace(/[()]/g, '') : node.id}
       </text>
       {node.retries && (
-        <text class="asl-retry" x={x + node.width - 4} y={y + 12} text-anchor="end">
+        <text class="asl-retry" x={x + node.width - 4} y={y + 12} text-anchor="end" aria-hidden="true">
           ↻
         </text>
       )}
-      {trace && trace.failures > 0 && (
-        <text class="asl-failures" x={x + 4} y={y + 12} text-anchor="start">
-          ✕{trace.failures}
-        </text>
-      )}
     </g>
+    {trace && trace.failures > 0 && (
+      <text class="asl-failures" x={x + 4} y={y + 12} text-anchor="start" aria-hidden="true">
+        ✕{trace.failures}
+      </text>
+    )}
+    </>
   );
 }
 
@@ -149,13 +152,14 @@ export function StateMachine({ job, history }: { job: JobPosition; history?: Exe
         <svg
           viewBox={`0 0 ${layout.width} ${layout.height}`}
           width={layout.width}
-          height={layout.height}
+          // Fits its card down to MIN_SCALE (text then 12 px), and scrolls below that rather than shrink further.
+          style={{ minWidth: `${Math.ceil(layout.width * MIN_SCALE)}px` }}
           role="group"
           aria-label={`The scheduler state machine; current state: ${now.state ?? 'none'}`}
           data-current={now.state ?? ''}
         >
           <defs>
-            <marker id="asl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker id="asl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" class="asl-arrowhead" />
             </marker>
           </defs>
