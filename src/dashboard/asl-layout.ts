@@ -417,8 +417,10 @@ export interface ExecutionTrace {
   states: Record<string, StateTrace>;
   /** `from>to` for every transition taken, START and END included. */
   path: Set<string>;
-  /** The state entered last while the execution has not ended. */
+  /** The state entered last (where an ended execution ended). */
   current: string | null;
+  /** The execution has ended (succeeded, failed, aborted or timed out). */
+  ended: boolean;
 }
 
 /**
@@ -467,5 +469,5 @@ export function traceExecution(events: readonly TraceEvent[], doc: AslDocument):
       states[current]!.outcome = 'in_progress';
     }
   }
-  return { states, path, current: ended ? null : current };
+  return { states, path, current, ended };
 }

@@ -188,6 +188,9 @@ describe('the dashboard', () => {
       const value = (await bar.getAttribute('aria-valuenow')) ?? '';
       seen.add(value);
       if (value === '100') break;
+      // The bar is the share of runs done: a job that ended with a run not done (skipped on a loaded machine) stops short, and says so.
+      const api = await getJson<{ status: string; progress: { completedRuns: number; totalRuns: number } }>('/jobs/dashboard-week');
+      if (api.status === 'COMPLETED' && value === String(Math.round((100 * api.progress.completedRuns) / api.progress.totalRuns))) break;
       if (Date.now() > deadline) throw new Error(`the progress bar stopped at ${value} % (seen: ${[...seen].join(', ')})`);
       await page.waitForTimeout(100);
     }
@@ -288,7 +291,8 @@ describe('the dashboard', () => {
     await row.locator('a.job-id').click();
     const option = (name: string) => page.locator(`.page-job [data-option="${name}"]`).innerText();
     await page.locator('.page-job [data-option="repeats"]').waitFor();
-    expect(await option('repeats')).toBe('cron(0 9 * * ? *)');
+    // The expression in words (cronstrue), and as written.
+    expect(await option('repeats')).toBe('At 09:00 · cron(0 9 * * ? *)');
     expect(await option('timeZone')).toBe('UTC');
     expect(await option('maxRuns')).toBe('at most 3 runs');
     expect(await option('ends')).toBe('at its run limit');
@@ -531,7 +535,7 @@ describe('the dashboard', () => {
     expect(await runs.first().locator('.run-result').innerText()).toMatch(/^messageId /);
     // The live runs: still none, on the page and in the API.
     expect(await page.locator('.timeline').count()).toBe(0);
-    expect(await page.locator('.card h2', { hasText: /^Runs \(/ }).innerText()).toBe('Runs (0 of 1)');
+    expect(await page.locator('.card h2', { hasText: /^Runs, newest first \(/ }).innerText()).toBe('Runs, newest first (0 of 1 shown)');
 
     const after = await getJson<JobWithExtras>(`/jobs/${id}`);
     expect(after.progress).toEqual(before.progress);
@@ -702,7 +706,8 @@ describe('the dashboard', () => {
     await row.waitFor();
     expect(await row.getAttribute('data-outcome')).toBe('failed');
     expect(await row.locator('.badge[data-outcome="failed"]').textContent()).toBe('failed');
-    expect(await row.locator('.last-run').textContent()).toMatch(/run 3 failed/);
+    // The last run counted failed (on a loaded machine the catch-up policy may have skipped the ones before).
+    expect(await row.locator('.last-run').textContent()).toMatch(/run \d failed .*404/);
     // Failures come first.
     expect(await page.locator('.job-row').first().getAttribute('class')).toContain('needs-attention');
     await page.click('button[data-filter="attention"]');

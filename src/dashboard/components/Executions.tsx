@@ -88,7 +88,8 @@ export function Executions({
   const path = `jobs/${encodeURIComponent(jobId)}/executions/${generation}/history?limit=${PAGE}`;
   const [running, setRunning] = useState(true);
   // A finished execution's history no longer changes: it is read once, a running one polled.
-  const history = usePoll(() => request<ExecutionHistory>('GET', path), generation >= 0 && running ? refreshMs : 0, path);
+  // A long execution's history is large: a running one is read again at most every 10 s.
+  const history = usePoll(() => request<ExecutionHistory>('GET', path), generation >= 0 && running && refreshMs > 0 ? Math.max(refreshMs, 10_000) : 0, path);
   const [more, setMore] = useState<{ path: string; events: ExecutionEvent[]; cursor: string | null; error?: ApiError }>({ path, events: [], cursor: null });
   const data = history.data;
   useEffect(() => {

@@ -139,7 +139,9 @@ export function StateMachine({ job, history }: { job: JobPosition; history?: Exe
   const trace: ExecutionTrace | undefined = history ? traceExecution(history.events, asl) : undefined;
   const guessed = currentState(job, asl);
   // With a history the current state is the one entered last, if the execution still runs.
-  const now = trace ? { state: trace.current, running: trace.current !== null, why: trace.current ? 'the state entered last' : `the execution ${history?.execution.status.toLowerCase() ?? 'ended'}` } : guessed;
+  const now = trace
+    ? { state: trace.current, running: !trace.ended, why: trace.ended ? `the execution ${history?.execution.status.toLowerCase().replace('_', ' ') ?? 'ended'} here` : 'the state entered last' }
+    : guessed;
   const labelled = new Map<string, number>();
   const nthLabel = (edge: LaidEdge) => {
     const n = labelled.get(edge.from) ?? 0;
@@ -195,7 +197,7 @@ export function StateMachine({ job, history }: { job: JobPosition; history?: Exe
         ) : null}{' '}
         {now.state ? (
           <>
-            Now in <strong data-testid="current-state">{now.state}</strong>: {now.why}.
+            {trace?.ended ? 'Ended in' : 'Now in'} <strong data-testid="current-state">{now.state}</strong>: {now.why}.
           </>
         ) : (
           <>No state: {now.why}.</>
