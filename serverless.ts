@@ -122,7 +122,7 @@ const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: St
       },
       { Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [statusIndexArn] },
       { Effect: 'Allow', Action: ['states:StartExecution', 'states:ListExecutions'], Resource: [stateMachineArn] },
-      { Effect: 'Allow', Action: ['states:StopExecution'], Resource: [executionsArn] },
+      { Effect: 'Allow', Action: ['states:StopExecution', 'states:DescribeExecution', 'states:GetExecutionHistory'], Resource: [executionsArn] },
     ],
   },
   // The job record follows its executions (JobService.followExecution): Step Functions' own status-change

@@ -12,8 +12,12 @@
  *    after the other, and the clock moves three months on;
  * 2. ten minutes a second (speed 600), carrying on from that clock: jobs starting in the next minutes
  *    make their first runs while the page is photographed, and one job is stopped.
+ * A loopback webhook receiver makes the failures an operator looks for: a job whose every call is refused
+ * (404), and a flaky one whose calls succeed on the second attempt (503 first).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -68,10 +72,24 @@ async function main(): Promise<void> {
   const { startRuntime } = await import('../src/local/runtime');
   let browser: Browser | undefined;
   let runtime: Awaited<ReturnType<typeof startRuntime>> | undefined;
+  // The webhook receiver: /refused answers 404 always; /flaky 503 to every first call of a run, then 200.
+  const seen = new Set<string>();
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    const key = String(req.headers['idempotency-key'] ?? '');
+    if (req.url === '/refused') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","message":"no such hook"}');
+    if (req.url === '/flaky' && !seen.has(key)) {
+      seen.add(key);
+      return void res.writeHead(503).end('busy');
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   try {
     // Phase 1: a week-long report workflow and a quarter of month-ends, run to their ends with the waits
     // skipped — one after the other, as the clock jumps to whichever run is waited for.
-    runtime = await startRuntime({ port: 0, dataDir, speed: 0, resume: false });
+    runtime = await startRuntime({ port: 0, dataDir, speed: 0, resume: false, allowHosts: '127.0.0.1' });
     const base1 = runtime.url;
     const t0 = Math.ceil((runtime.clock.now().getTime() + 60_000) / 60_000) * 60_000;
     const finished = [
@@ -90,6 +108,21 @@ async function main(): Promise<void> {
         timeZone: 'Europe/London',
         action: { type: 'message', text: 'Month-end close starts now', channel: 'finance' },
       },
+      {
+        id: 'partner-sync',
+        startDateTime: iso(t0 + 101 * DAY),
+        endDateTime: iso(t0 + 106 * DAY),
+        frequency: { days: 1 },
+        action: { type: 'webhook', url: `${hook}/refused` },
+        group: 'partners',
+      },
+      {
+        id: 'flaky-ping',
+        startDateTime: iso(t0 + 107 * DAY),
+        endDateTime: iso(t0 + 109 * DAY),
+        frequency: { days: 1 },
+        action: { type: 'webhook', url: `${hook}/flaky` },
+      },
     ];
     for (const job of finished) {
       await call(base1, 'POST', '/jobs', job);
@@ -98,7 +131,7 @@ async function main(): Promise<void> {
     await runtime.close();
 
     // Phase 2: ten minutes a second, from where phase 1 left the clock.
-    runtime = await startRuntime({ port: 0, dataDir, speed: 600, resume: false });
+    runtime = await startRuntime({ port: 0, dataDir, speed: 600, resume: false, allowHosts: '127.0.0.1' });
     const base = runtime.url;
     const now = Math.ceil(runtime.clock.now().getTime() / 60_000) * 60_000;
     const jobs = [
@@ -125,6 +158,14 @@ async function main(): Promise<void> {
         frequency: { days: 1 },
         timeZone: 'Europe/Berlin',
         action: { type: 'message', text: 'Good morning: yesterday’s numbers are in', channel: 'team' },
+      },
+      {
+        id: 'standup-berlin',
+        startDateTime: iso(now + 2 * MINUTE),
+        forever: true,
+        scheduleExpression: 'cron(0 9 ? * MON-FRI *)',
+        timeZone: 'Europe/Berlin',
+        action: { type: 'message', text: 'Stand-up in 5 minutes', channel: 'team' },
       },
       {
         id: 'quarter-close',
@@ -155,6 +196,9 @@ async function main(): Promise<void> {
     await shoot(1280, 800, '', out);
     if (values.review) {
       const dir = path.resolve(values.review);
+      await shoot(1280, 800, '#/jobs/partner-sync', path.join(dir, 'job-failed-1280.png'), true);
+      await shoot(1280, 800, '#/jobs/flaky-ping', path.join(dir, 'job-retried-1280.png'), true);
+      await shoot(390, 844, '#/jobs/partner-sync', path.join(dir, 'job-failed-390.png'), true);
       await shoot(1280, 800, '#/jobs/weekly-report', path.join(dir, 'job-1280.png'), true);
       await shoot(1280, 800, '#/jobs/sales-monthly', path.join(dir, 'job-running-1280.png'), true);
       await shoot(1280, 800, '#/jobs/hourly-export', path.join(dir, 'state-machine.png'), false, 'figure.asl');
@@ -167,6 +211,7 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close();
     await runtime?.close();
+    await new Promise((resolve) => receiver.close(resolve));
     await rm(dataDir, { recursive: true, force: true });
   }
 }

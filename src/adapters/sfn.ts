@@ -2,15 +2,19 @@
  * The one module that uses @aws-sdk/client-sfn: the ExecutionService port on Step Functions. On AWS the
  * client talks to the regional endpoint; off AWS `SFN_ENDPOINT` points it at the local runtime's
  * loopback endpoint, which answers the few actions used here (StartExecution, StopExecution,
- * ListExecutions). Nothing else differs.
+ * ListExecutions, DescribeExecution, GetExecutionHistory). Nothing else differs.
  *
  * Errors go through the one classifier (aws-errors.ts): throttling (ExecutionLimitExceeded included), a
  * 5xx or no answer become TransientError, which the API answers with 503 and Retry-After; a request Step
  * Functions refuses (InvalidExecutionInput, AccessDenied, …) passes through as the bug it is.
  */
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  InvalidToken,
+  type HistoryEvent,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -19,8 +23,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { clientOptions, optionalEnv, requireEnv, type EndpointCredentials } from '../common/config';
 import { toDomainError } from './aws-errors';
+import { ValidationError } from '../lib/errors';
 import type { JsonValue } from '../lib/json';
-import { executionArnFor, type ExecutionService } from '../lib/executions';
+import { ExecutionNotFoundError, executionArnFor, type ExecutionEvent, type ExecutionReader, type ExecutionService, type ExecutionStatus, type ExecutionSummary } from '../lib/executions';
 
 export interface SfnConfig {
   stateMachineArn: string;
@@ -47,7 +52,7 @@ export function createSfnClient(config: Pick<SfnConfig, 'endpoint'> & { credenti
  */
 const ALREADY_ENDED = /not running|already (?:been )?(?:stopped|ended|closed|completed|aborted)|has (?:already )?(?:ended|completed|stopped)/i;
 
-export class StepFunctionsExecutions implements ExecutionService {
+export class StepFunctionsExecutions implements ExecutionService, ExecutionReader {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
@@ -77,6 +82,34 @@ export class StepFunctionsExecutions implements ExecutionService {
     }
   }
 
+  async describe(executionArn: string): Promise<ExecutionSummary> {
+    try {
+      const out = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      return {
+        executionArn,
+        name: out.name ?? executionArn.split(':').at(-1) ?? executionArn,
+        status: (out.status ?? 'RUNNING') as ExecutionStatus,
+        startDate: (out.startDate ?? new Date(0)).toISOString(),
+        stopDate: out.stopDate ? out.stopDate.toISOString() : null,
+        error: out.error ?? null,
+        cause: out.cause ?? null,
+      };
+    } catch (error) {
+      throw readError(error, 'DescribeExecution', executionArn);
+    }
+  }
+
+  async history(executionArn: string, page: { limit: number; cursor?: string }): Promise<{ events: ExecutionEvent[]; cursor?: string }> {
+    try {
+      const out = await this.client.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: page.limit, includeExecutionData: true, ...(page.cursor ? { nextToken: page.cursor } : {}) }),
+      );
+      return { events: (out.events ?? []).map(flattenEvent), ...(out.nextToken ? { cursor: out.nextToken } : {}) };
+    } catch (error) {
+      throw readError(error, 'GetExecutionHistory', executionArn);
+    }
+  }
+
   async ping(): Promise<void> {
     // ListExecutions is what the deployed role allows on the state machine itself (see serverless.ts).
     try {
@@ -87,13 +120,43 @@ export class StepFunctionsExecutions implements ExecutionService {
   }
 }
 
-let shared: ExecutionService | undefined;
+/**
+ * One history event, flattened: every event type carries its data in a member of its own
+ * (`stateEnteredEventDetails`, `taskFailedEventDetails`, …); the one present gives name, input, output,
+ * error and cause.
+ */
+export function flattenEvent(event: HistoryEvent): ExecutionEvent {
+  const details = Object.entries(event).find(([key, value]) => key.endsWith('EventDetails') && typeof value === 'object' && value !== null)?.[1] as
+    | { name?: string; input?: string; output?: string; error?: string; cause?: string }
+    | undefined;
+  return {
+    id: event.id ?? 0,
+    previousEventId: event.previousEventId ?? 0,
+    timestamp: (event.timestamp ?? new Date(0)).toISOString(),
+    type: event.type ?? 'Unknown',
+    // Only a state's Entered and Exited events name it; the others belong to the state entered last.
+    stateName: (event.type?.endsWith('StateEntered') || event.type?.endsWith('StateExited')) && details?.name ? details.name : null,
+    input: details?.input ?? null,
+    output: details?.output ?? null,
+    error: details?.error ?? null,
+    cause: details?.cause ?? null,
+  };
+}
+
+/** DescribeExecution and GetExecutionHistory answer ExecutionDoesNotExist for an unknown ARN: 404, not 500. */
+function readError(error: unknown, what: string, executionArn: string): unknown {
+  if (error instanceof ExecutionDoesNotExist) return new ExecutionNotFoundError(executionArn);
+  if (error instanceof InvalidToken) return new ValidationError([{ field: 'cursor', message: 'is not a cursor this history handed out; start again without one' }]);
+  return toDomainError(error, `Step Functions ${what} ${executionArn}`, { refused: 'pass' });
+}
+
+let shared: StepFunctionsExecutions | undefined;
 
 /**
  * The container's ExecutionService, built on first use from STATE_MACHINE_ARN / SFN_ENDPOINT.
  * @example await executionService().start(job.id, { job })
  */
-export function executionService(): ExecutionService {
+export function executionService(): ExecutionService & ExecutionReader {
   if (!shared) {
     const config = sfnConfig();
     shared = new StepFunctionsExecutions(createSfnClient(config), config.stateMachineArn);

@@ -1,7 +1,8 @@
 /** The shell: header (navigation, refresh interval, access), and the page the hash names. */
 import { useEffect, useState } from 'preact/hooks';
-import { onAuthProblem, readCredentials, writeCredentials, type ApiError } from './api';
-import { navigate, useHashRoute, useStored } from './hooks';
+import { onAuthProblem, readCredentials, request, writeCredentials, type ApiError } from './api';
+import { noteServerNow, relativeTime } from './format';
+import { navigate, useHashRoute, usePoll, useStored } from './hooks';
 import { JobPage } from './components/JobPage';
 import { JobsPage, jobsHash } from './components/JobsPage';
 import { StatsPage } from './components/StatsPage';
@@ -70,6 +71,35 @@ function Access({ open, onToggle, problem }: { open: boolean; onToggle: (open: b
   );
 }
 
+/**
+ * Whether the API answers (`GET /health`), and when it last did: a green dot only while it does, "down"
+ * with the time of the last answer when it does not. Its `now` sets the clock relative times are read on.
+ */
+function ApiStatus({ refreshMs }: { refreshMs: number }) {
+  const health = usePoll(
+    async () => {
+      const answer = await request<{ status: string; now: string }>('GET', 'health');
+      noteServerNow(answer.now);
+      return { at: new Date() };
+    },
+    refreshMs > 0 ? Math.max(refreshMs, 5_000) : 0,
+    'health',
+  );
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 5_000);
+    return () => clearInterval(timer);
+  }, []);
+  const down = health.error !== undefined && (health.error.status === 0 || health.error.status >= 500);
+  const last = health.data?.at;
+  const since = last ? relativeTime(last.toISOString(), Date.now()) : null;
+  return (
+    <span class={`topbar-status${down ? ' is-down' : ''}`} role="status" data-api={down ? 'down' : health.data ? 'up' : 'unknown'}>
+      <span class={`live-dot${!down && health.data && refreshMs > 0 ? ' is-live' : ''}`} aria-hidden="true" /> {down ? `API down${since ? `; last answer ${since}` : ''}` : since ? `updated ${since}` : 'connecting…'}
+    </span>
+  );
+}
+
 export function App() {
   const route = useHashRoute();
   const [refreshMs, setRefreshMs] = useStored<number>('step-scheduler:refreshMs', DEFAULT_REFRESH_MS);
@@ -86,7 +116,7 @@ export function App() {
     [],
   );
 
-  const filters = { status: route.params.get('status') ?? '', group: route.params.get('group') ?? '', tag: route.params.get('tag') ?? '' };
+  const filters = { status: route.params.get('status') ?? '', group: route.params.get('group') ?? '', tag: route.params.get('tag') ?? '', attention: route.params.get('attention') ?? '' };
   let page;
   switch (route.page) {
     case 'job':
@@ -130,8 +160,8 @@ export function App() {
           </a>
         </nav>
         <div class="topbar-tools">
+          <ApiStatus refreshMs={refreshMs} />
           <label class="refresh" title="How often the page asks the API again">
-            <span class={`live-dot${refreshMs > 0 ? ' is-live' : ''}`} aria-hidden="true" />
             refresh
             <select name="refresh" value={String(refreshMs)} onChange={(e) => setRefreshMs(Number(e.currentTarget.value))}>
               {REFRESH_CHOICES.map(([ms, label]) => (

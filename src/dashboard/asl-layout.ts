@@ -78,8 +78,11 @@ const LAYER_GAP = 30;
 const NODE_GAP = 22;
 const LANE_GAP = 14;
 const MARGIN = 16;
-const CHAR_WIDTH = 7.4;
-const LABEL_CHAR_WIDTH = 6;
+/** Text is drawn at FONT_PX user units; the drawing never shrinks below MIN_SCALE, so text stays ≥ 12 px on screen. */
+export const FONT_PX = 14;
+export const MIN_SCALE = 12 / FONT_PX;
+const CHAR_WIDTH = 8.4;
+const LABEL_CHAR_WIDTH = 7.4;
 
 /** The last segment of each variable a rule tests: `$.schedule.done` → `done`, an And of two → `job & cursor`. */
 function ruleLabel(rule: AslRule): string {
@@ -381,4 +384,90 @@ export function currentState(job: JobPosition, doc: AslDocument): CurrentState {
   }
   if (job.nextRunAt) return pick('WaitUntil', true, 'waiting for the next run');
   return pick('Calculate', true, 'computing the next run');
+}
+
+/** How a state went in one execution, from its history. */
+export type StateOutcome = 'succeeded' | 'failed' | 'caught' | 'in_progress';
+
+/** The part of a history event the trace reads (the API's flattened GetExecutionHistory event). */
+export interface TraceEvent {
+  id: number;
+  type: string;
+  stateName: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+export interface StateTrace {
+  outcome: StateOutcome;
+  /** Times it was entered (a loop enters Calculate once a run). */
+  entered: number;
+  /** Failed attempts seen (retries included). */
+  failures: number;
+  /** The latest entry's input, exit's output, and failure. */
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+export interface ExecutionTrace {
+  states: Record<string, StateTrace>;
+  /** `from>to` for every transition taken, START and END included. */
+  path: Set<string>;
+  /** The state entered last (where an ended execution ended). */
+  current: string | null;
+  /** The execution has ended (succeeded, failed, aborted or timed out). */
+  ended: boolean;
+}
+
+/**
+ * How each state went in one execution, from its event history: entered (in progress), exited
+ * (succeeded), failed (a failure it did not leave by a Catch, or a Fail state), caught (a failure its Catch
+ * took to another state). A state that failed and was retried to an exit is succeeded, its failures counted.
+ * @example traceExecution(events).states.RunStep.outcome // 'caught'
+ */
+export function traceExecution(events: readonly TraceEvent[], doc: AslDocument): ExecutionTrace {
+  const states: Record<string, StateTrace> = {};
+  const path = new Set<string>();
+  let current: string | null = null;
+  let previous: string = START;
+  let ended = false;
+  const trace = (name: string): StateTrace => (states[name] ??= { outcome: 'in_progress', entered: 0, failures: 0, input: null, output: null, error: null, cause: null });
+  for (const event of events) {
+    if (event.type.endsWith('StateEntered') && event.stateName) {
+      const name = event.stateName;
+      // Entering a state while the previous one failed and never exited: its Catch took the failure here.
+      if (current && states[current]?.outcome === 'failed') states[current]!.outcome = 'caught';
+      path.add(`${previous}>${name}`);
+      const t = trace(name);
+      t.entered += 1;
+      t.input = event.input;
+      t.outcome = doc.States[name]?.Type === 'Fail' ? 'failed' : 'in_progress';
+      current = name;
+      previous = name;
+    } else if (event.type.endsWith('StateExited') && event.stateName) {
+      const t = trace(event.stateName);
+      t.output = event.output;
+      if (t.outcome !== 'failed' || doc.States[event.stateName]?.Type !== 'Fail') t.outcome = 'succeeded';
+    } else if (/Failed$|TimedOut$/.test(event.type) && !event.type.startsWith('Execution')) {
+      if (current) {
+        const t = trace(current);
+        t.failures += 1;
+        t.outcome = 'failed';
+        t.error = event.error;
+        t.cause = event.cause;
+      }
+    } else if (/^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(event.type)) {
+      ended = true;
+      if (event.type === 'ExecutionSucceeded' || (current && doc.States[current]?.Type === 'Fail')) path.add(`${previous}>${END}`);
+      if (event.type !== 'ExecutionSucceeded' && current && states[current]?.outcome === 'in_progress') states[current]!.outcome = 'failed';
+    } else if (/Scheduled$|Started$/.test(event.type) && current && states[current]?.outcome === 'failed') {
+      // A retry: the state is going again.
+      states[current]!.outcome = 'in_progress';
+    }
+  }
+  return { states, path, current, ended };
 }

@@ -4,6 +4,8 @@
  * ISO-8601-with-offset the API requires.
  */
 
+import cronstrue from 'cronstrue';
+
 /** The viewer's zone, as the browser reports it. */
 export const viewerZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -189,4 +191,72 @@ export function resultText(result: unknown): string {
     .filter(([k]) => !/At$/.test(k))
     .map(([k, v]) => `${k} ${typeof v === 'string' && v.length > 14 ? `${v.slice(0, 12)}…` : typeof v === 'number' ? v.toLocaleString() : String(v)}`)
     .join(' · ');
+}
+
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+
+/**
+ * How far `iso` is from `now`, in the largest unit that fits: `2 min ago`, `in 3 hr`, `yesterday`.
+ * @example relativeTime('2026-11-30T10:00:00Z', Date.parse('2026-11-30T10:02:00Z')) // '2 min. ago'
+ */
+export function relativeTime(iso: string, now: number = serverNow()): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const seconds = Math.round((ms - now) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return RELATIVE.format(seconds, 'second');
+  if (abs < 2700) return RELATIVE.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400 * 1.5) return RELATIVE.format(Math.round(seconds / 3600), 'hour');
+  if (abs < 86_400 * 45) return RELATIVE.format(Math.round(seconds / 86_400), 'day');
+  if (abs < 86_400 * 320) return RELATIVE.format(Math.round(seconds / (86_400 * 30.4)), 'month');
+  return RELATIVE.format(Math.round(seconds / (86_400 * 365)), 'year');
+}
+
+/** An error as one line a reader can take in: a JSON body's `message`/`error` field, else the text itself, shortened. */
+export function errorSummary(message: string, max = 160): string {
+  let text = message;
+  const json = /\{.*\}/s.exec(message)?.[0];
+  if (json) {
+    try {
+      const parsed = JSON.parse(json) as Record<string, unknown>;
+      const said = [parsed.message, parsed.error, parsed.detail, parsed.title].find((v) => typeof v === 'string');
+      if (typeof said === 'string') text = message.replace(json, `“${said}”`);
+    } catch {
+      // Not JSON after all: the text as it is.
+    }
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The scheduler's clock minus this browser's, from `GET /health` (a local runtime may run warped). */
+let clockOffsetMs = 0;
+
+/** Remember the scheduler's `now` as just read, so relative times are on its clock. */
+export function noteServerNow(iso: string): void {
+  const ms = Date.parse(iso);
+  if (Number.isFinite(ms)) clockOffsetMs = ms - Date.now();
+}
+
+/** Now on the scheduler's clock, as last heard. */
+export function serverNow(): number {
+  return Date.now() + clockOffsetMs;
+}
+
+/**
+ * A schedule expression in words, with the expression after it: EventBridge Scheduler's six-field
+ * `cron(min hour dom month dow year)` through cronstrue (its day-of-week counts 1-7 from Sunday, as
+ * EventBridge does), `rate(5 minutes)` as `every 5 minutes`. Anything cronstrue cannot read stays as written.
+ * @example cronText('cron(0 9 * * ? *)') // 'At 09:00 · cron(0 9 * * ? *)'
+ */
+export function cronText(expression: string): string {
+  const rate = /^rate\((\d+)\s+(\w+)\)$/.exec(expression.trim());
+  if (rate) return `every ${rate[1] === '1' ? rate[2]!.replace(/s$/, '') : `${rate[1]} ${rate[2]}`}`;
+  const cron = /^cron\((.+)\)$/.exec(expression.trim());
+  if (!cron) return expression;
+  try {
+    return `${cronstrue.toString(cron[1]!, { use24HourTimeFormat: true, dayOfWeekStartIndexZero: false, throwExceptionOnParseError: true })} · ${expression}`;
+  } catch {
+    return expression;
+  }
 }

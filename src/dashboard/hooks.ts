@@ -44,7 +44,10 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: stri
         const data = await loadRef.current();
         if (!cancelled) setState({ key, data, loading: false, updatedAt: new Date() });
       } catch (error) {
-        if (!cancelled) setState((previous) => ({ ...(previous.key === key ? previous : { key }), key, error: toApiError(error), loading: false }));
+        const failure = toApiError(error);
+        if (!cancelled) setState((previous) => ({ ...(previous.key === key ? previous : { key }), key, error: failure, loading: false }));
+        // A 404 stays a 404: asking every second for a job that is gone only adds load; refresh asks again.
+        if (failure.status === 404) cancelled = true;
       } finally {
         inFlight = false;
         schedule();

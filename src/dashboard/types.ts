@@ -3,7 +3,7 @@
  * them, so no server code reaches the bundle, and a change to a view breaks the dashboard's type check
  * rather than the page).
  */
-import type { extraRequestView, jobDetailView, jobSummaryView, upcomingView } from '../functions/api/views';
+import type { executionHistoryView, extraRequestView, jobDetailView, jobSummaryView, upcomingView } from '../functions/api/views';
 import type { FinalReport } from '../lib/report';
 import type { buildStats } from '../lib/stats';
 
@@ -11,6 +11,10 @@ export type JobSummary = ReturnType<typeof jobSummaryView>;
 export type JobDetail = ReturnType<typeof jobDetailView>;
 export type Step = JobDetail['progress']['steps'][number];
 export type Progress = JobSummary['progress'];
+export type LastRun = NonNullable<JobSummary['lastRun']>;
+export type Attempt = Step['attemptHistory'][number];
+export type ExecutionHistory = ReturnType<typeof executionHistoryView>;
+export type ExecutionEvent = ExecutionHistory['events'][number];
 export type Upcoming = ReturnType<typeof upcomingView>;
 export type UpcomingRun = Upcoming['runs'][number];
 /** A trigger or backfill request, and one of its runs: kept apart from the live `progress.steps`. */

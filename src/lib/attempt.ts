@@ -272,6 +272,7 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
       ...(ref.series.kind === 'live' ? {} : { extra: { kind: ref.series.kind, requestId: ref.series.requestId, index: ref.index } }),
     });
   } catch (error) {
+    await noteAttemptFailure(deps, ref, begun.attempts, error);
     throw pastRetryLimit(job, begun.attempts, error);
   }
   // Real elapsed time, whatever the clock: it is what Lambda would bill.
@@ -294,6 +295,20 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
     if (recorded) return advance(input, replayed(recorded, job), new Date(recorded.finishedAt ?? recorded.startedAt), recorded.startedAt);
   }
   return advance(input, { failed: false, lastResult: outcome.summary ?? outcome.result }, deps.now(), begin.now.toISOString());
+}
+
+/**
+ * Note why this attempt's step threw, so the run's attempts show it once the next attempt begins. Best
+ * effort: the step's own error is what the state machine must see, whatever happens to the note.
+ */
+async function noteAttemptFailure(deps: AttemptDeps, ref: RunRef, attempt: number, error: unknown): Promise<void> {
+  if (!deps.runs.recordAttemptFailure) return;
+  try {
+    const described = error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+    await deps.runs.recordAttemptFailure(ref, { attempt, error: described, now: deps.now() });
+  } catch (noteError) {
+    logger.warn('could not note a failed attempt', { jobId: ref.jobId, index: ref.index, error: noteError instanceof Error ? noteError.message : String(noteError) });
+  }
 }
 
 /**

@@ -17,6 +17,63 @@ export interface ExecutionService {
   ping(): Promise<void>;
 }
 
+/**
+ * Reading an execution back, for the API's execution history. Apart from ExecutionService so the in-process
+ * starter of the local runtime's restart, which never reads, need not answer it.
+ */
+export interface ExecutionReader {
+  /** An execution's status and times (DescribeExecution); ExecutionNotFoundError when there is none. */
+  describe(executionArn: string): Promise<ExecutionSummary>;
+  /** A page of an execution's events, oldest first (GetExecutionHistory); `cursor` is the service's token. */
+  history(executionArn: string, page: { limit: number; cursor?: string }): Promise<{ events: ExecutionEvent[]; cursor?: string }>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** What DescribeExecution says of an execution, without its input and output. */
+export interface ExecutionSummary {
+  executionArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+/**
+ * One event of an execution's history, flattened from GetExecutionHistory's per-type details: the state it
+ * belongs to (entered and exited events name it), the JSON text of its input or output, an error and cause.
+ */
+export interface ExecutionEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: string;
+  type: string;
+  stateName: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+/** An execution the service does not know (a stale ARN, another account's): 404 on the API. */
+export class ExecutionNotFoundError extends Error {
+  readonly code = 'EXECUTION_NOT_FOUND';
+  constructor(readonly executionArn: string) {
+    super(`execution ${executionArn} does not exist`);
+    this.name = 'ExecutionNotFoundError';
+  }
+}
+
+/**
+ * The execution's duration in ms: to its stop, or to `now` while it runs.
+ * @example executionDurationMs({ startDate: '2024-12-04T10:00:00Z', stopDate: '2024-12-04T10:00:02Z' }, new Date()) // 2000
+ */
+export function executionDurationMs(execution: Pick<ExecutionSummary, 'startDate' | 'stopDate'>, now: Date): number {
+  return Math.max(0, Date.parse(execution.stopDate ?? now.toISOString()) - Date.parse(execution.startDate));
+}
+
 const STATE_MACHINE_ARN = /^arn:([^:]+):states:([^:]*):([^:]*):stateMachine:([^:]+)(?::[^:]+)?$/;
 
 /**

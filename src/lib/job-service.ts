@@ -15,7 +15,7 @@
 import { resumeFrom } from './continue-as-new';
 import { JobConflictError, JobNotFoundError, JobStateError, ValidationError } from './errors';
 import { executionInputOf, type ExecutionStatusChangeDetail } from './execution-events';
-import type { ExecutionService } from './executions';
+import type { ExecutionEvent, ExecutionReader, ExecutionService, ExecutionSummary } from './executions';
 import { newRequestId, planBackfill, requestExecution } from './extra-runs';
 import { LIVE, requestSeries, type RunLedger } from './ledger';
 import { retentionExpiry, type Job, type Schedule } from './job';
@@ -31,7 +31,8 @@ export type JobStorePort = Pick<JobStore, 'createJob' | 'getJob' | 'listJobs' | 
 export type ExtraRunStorePort = Pick<RequestStore, 'createRequest' | 'getRequest' | 'listRequests' | 'listRunningRequests' | 'recordExecution' | 'endRequest'>;
 /** The run ledger as the service uses it: reads only; runs are begun and settled by the task. */
 export type RunLedgerPort = Pick<RunLedger, 'get' | 'list'>;
-export type ExecutionPort = Pick<ExecutionService, 'start' | 'stop' | 'ping'>;
+/** Starting and stopping; reading executions back (the API's execution history) where the adapter can. */
+export type ExecutionPort = Pick<ExecutionService, 'start' | 'stop' | 'ping'> & Partial<ExecutionReader>;
 
 export interface JobServicePorts {
   store: JobStorePort;
@@ -180,7 +181,7 @@ export class JobService {
    * together; a runs cursor the store refuses is a ValidationError on `cursor` (even for a missing job,
    * as the cursor is checked first), a missing job JobNotFoundError.
    */
-  async detail(jobId: string, runs: { limit: number; cursor?: string }): Promise<JobDetail> {
+  async detail(jobId: string, runs: { limit: number; cursor?: string; order?: 'asc' | 'desc' }): Promise<JobDetail> {
     const [record, page] = await Promise.all([this.ports.store.getJob(jobId), this.ports.runs.list(jobId, 'live', runs)]);
     if (!record) throw new JobNotFoundError(jobId);
     // Most jobs never had a trigger or backfill: their count (absent on older items: unknown) spares two queries.
@@ -190,6 +191,25 @@ export class JobService {
       this.ports.runs.list(jobId, 'manual', { limit: runs.limit }).then((manual) => manual.items),
     ]);
     return { record, runs: page, requests, extraRuns };
+  }
+
+  /**
+   * One of a job's executions (`generation`: its position in the job's executions, 0 the first) with a
+   * page of its event history. A generation the job does not have is a ValidationError on `generation`;
+   * an execution Step Functions no longer knows (a local runtime restarted) ExecutionNotFoundError (404).
+   * @example await service.executionHistory('daily', 0, { limit: 100 }) // { execution: { status: 'SUCCEEDED', … }, events: [{ type: 'ExecutionStarted', … }, …] }
+   */
+  async executionHistory(jobId: string, generation: number, page: { limit: number; cursor?: string }): Promise<{ record: JobRecord; generation: number; execution: ExecutionSummary; events: ExecutionEvent[]; cursor?: string }> {
+    const record = await this.get(jobId);
+    const executionArn = record.executionArns[generation];
+    if (executionArn === undefined) {
+      const count = record.executionArns.length;
+      throw new ValidationError([{ field: 'generation', message: count === 0 ? `job ${jobId} has no execution yet` : `must be from 0 to ${count - 1}: job ${jobId} has ${count} ${count === 1 ? 'execution' : 'executions'}` }]);
+    }
+    const { describe, history } = this.ports.executions;
+    if (!describe || !history) throw new Error('this ExecutionService cannot read executions back (no describe/history)');
+    const [execution, events] = await Promise.all([describe.call(this.ports.executions, executionArn), history.call(this.ports.executions, executionArn, page)]);
+    return { record, generation, execution, ...events };
   }
 
   /** One page of jobs, filtered; the store checks the cursor (ValidationError on `cursor`). */

@@ -52,6 +52,8 @@ export interface RunRecord {
   durationMs?: number;
   /** How many times a task invocation began this run (1 when it passed first time). */
   attempts: number;
+  /** The attempts before the current (or settling) one, oldest first, the last ATTEMPTS_KEPT. */
+  earlierAttempts?: AttemptRecord[];
   state: RunState;
   result?: JsonValue;
   error?: { name: string; message: string };
@@ -63,6 +65,32 @@ export interface RunRecord {
   /** A SKIPPED item stands for the runs from `index` to `skippedThrough`, and says why. */
   skippedThrough?: number;
   skipReason?: SkippedRuns['reason'];
+}
+
+/**
+ * One attempt at a run that did not settle it (an earlier attempt of a retried run), as the run item keeps
+ * it: the last ATTEMPTS_KEPT of them. The attempt that settled the run is the run's own fields.
+ */
+export interface AttemptRecord {
+  /** 1 for the first attempt. */
+  attempt: number;
+  startedAt: string;
+  /** When the attempt's step threw; absent when it ended without a record (a timeout, a crash). */
+  endedAt?: string;
+  error?: { name: string; message: string };
+  /** From this attempt's end (or start, when its end is unknown) to the next attempt's start. */
+  delayMs?: number;
+}
+
+/** Earlier attempts a run item keeps; older ones are dropped (the count `attempts` still says how many). */
+export const ATTEMPTS_KEPT = 10;
+
+/** The job's latest counted live run (SUCCEEDED or FAILED), kept on the job item by the settle that counts it. */
+export interface LastRun {
+  index: number;
+  state: 'SUCCEEDED' | 'FAILED';
+  finishedAt: string;
+  error?: { name: string; message: string };
 }
 
 export interface RunRef {
@@ -155,8 +183,16 @@ export interface RunLedger {
    */
   settle(input: SettleInput): Promise<RunRecord>;
   get(ref: RunRef): Promise<RunRecord | undefined>;
-  /** A page of a job's runs: the live series oldest first, or the manual runs newest request first. */
-  list(jobId: string, series: SeriesFilter, query: { limit: number; cursor?: string }): Promise<Page<RunRecord>>;
+  /**
+   * A page of a job's runs: the live series oldest first (`order: 'desc'`: newest first), or the manual
+   * runs newest request first.
+   */
+  list(jobId: string, series: SeriesFilter, query: { limit: number; cursor?: string; order?: 'asc' | 'desc' }): Promise<Page<RunRecord>>;
+  /**
+   * Note why the current attempt of a run failed (its step threw), so the next attempt's begin can keep it
+   * in the run's attempts. Optional: a ledger without it keeps only what begin and settle know.
+   */
+  recordAttemptFailure?(ref: RunRef, failure: { attempt: number; error: { name: string; message: string }; now: Date }): Promise<void>;
   /**
    * Record runs the calculator passed over (catch-up, overlap) as SKIPPED, with their reason and planned
    * time, and count them. An index that already has an item keeps it: only the gaps are written and counted.

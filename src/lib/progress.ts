@@ -37,3 +37,41 @@ export function progressOf(record: { status: JobStatus; cursor: number; progress
   if (workflow) Object.assign(view, { currentDay: record.cursor + 1, completedDays: progress.completedRuns, totalDays: progress.totalRuns });
   return view;
 }
+
+/**
+ * How a job is doing, in one word a reader can trust. The status says where a job is in its life
+ * (COMPLETED: its schedule ran out); the outcome says how its runs went, so a job whose every run failed
+ * never reads as a success.
+ * - `succeeded`: ended (COMPLETED) with no failed run;
+ * - `completed_with_failures`: ended with some runs succeeded and some failed;
+ * - `failed`: FAILED (the abort policy stopped it), or ended with runs that all failed;
+ * - `cancelled`: stopped by hand;
+ * - `paused`: paused, to be resumed;
+ * - `in_progress`: still scheduled or running (a failed run shows in `lastRun` and the counters).
+ */
+export type JobOutcome = 'succeeded' | 'completed_with_failures' | 'failed' | 'cancelled' | 'paused' | 'in_progress';
+
+export const JOB_OUTCOMES: readonly JobOutcome[] = ['succeeded', 'completed_with_failures', 'failed', 'cancelled', 'paused', 'in_progress'];
+
+/**
+ * The outcome of a job from its status and counters (see JobOutcome).
+ * @example outcomeOf('COMPLETED', { completedRuns: 0, failedRuns: 6, totalRuns: 6 }) // 'failed'
+ * @example outcomeOf('COMPLETED', { completedRuns: 5, failedRuns: 1, totalRuns: 6 }) // 'completed_with_failures'
+ */
+export function outcomeOf(status: JobStatus, counters: Pick<RunCounters, 'completedRuns' | 'failedRuns'>): JobOutcome {
+  if (status === 'FAILED') return 'failed';
+  if (status === 'CANCELLED') return 'cancelled';
+  if (status === 'PAUSED') return 'paused';
+  if (status !== 'COMPLETED') return 'in_progress';
+  if (counters.failedRuns === 0) return 'succeeded';
+  return counters.completedRuns === 0 ? 'failed' : 'completed_with_failures';
+}
+
+/**
+ * Whether a job needs an operator's eye: it failed, or any of its runs failed (the "needs attention"
+ * view lists these first). A cancelled job with failed runs still counts: its failures were never looked into.
+ * @example needsAttention('SCHEDULED', { completedRuns: 3, failedRuns: 1, totalRuns: null }) // true
+ */
+export function needsAttention(status: JobStatus, counters: Pick<RunCounters, 'completedRuns' | 'failedRuns'>): boolean {
+  return status === 'FAILED' || counters.failedRuns > 0;
+}

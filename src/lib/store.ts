@@ -9,7 +9,7 @@
 import type { ExtraKind, RequestState } from './extra-runs';
 import type { JsonValue } from './json';
 import type { Job } from './job';
-import type { Page } from './ledger';
+import type { LastRun, Page } from './ledger';
 import type { JobStatus } from './status';
 
 export type { Page, RunRecord, RunState } from './ledger';
@@ -44,6 +44,8 @@ export interface JobRecord {
   statusBeforePause?: JobStatus;
   /** When it was last resumed: an execution that stopped before then no longer speaks for the job. */
   resumedAt?: string;
+  /** The latest counted live run (src/lib/ledger.ts LastRun); absent before the first. */
+  lastRun?: LastRun;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */
   metrics: { retries: number; runDurationMsTotal: number };
   /**

@@ -71,7 +71,11 @@ const OPERATIONS: Record<RouteKey, Operation> = {
   'GET /jobs/{id}': {
     summary: 'A job with a page of its runs',
     operationId: 'getJob',
-    query: [limitParam('runsLimit', 100, 50, 'runs on the page'), { name: 'runsCursor', description: 'the `runsCursor` of the previous page', schema: { type: 'string' } }],
+    query: [
+      limitParam('runsLimit', 100, 50, 'runs on the page'),
+      { name: 'runsCursor', description: 'the `runsCursor` of the previous page', schema: { type: 'string' } },
+      { name: 'runsOrder', description: '`asc` (oldest first, the default) or `desc` (newest first)', schema: { type: 'string', enum: ['asc', 'desc'] } },
+    ],
     responses: { 200: 'JobDetail' },
     errors: [400, 404],
   },
@@ -102,6 +106,13 @@ const OPERATIONS: Record<RouteKey, Operation> = {
     errors: [400, 404, 409],
   },
   'GET /stats': { summary: 'Jobs by status, run figures and the cost estimate', operationId: 'stats', responses: { 200: 'Stats' }, errors: [] },
+  'GET /jobs/{id}/executions/{generation}/history': {
+    summary: "One of a job's executions (0 its first) with a page of its event history, as GetExecutionHistory gives it",
+    operationId: 'executionHistory',
+    query: [limitParam('limit', 1000, 100, 'events'), { name: 'cursor', description: 'the `cursor` of the previous page', schema: { type: 'string' } }],
+    responses: { 200: 'ExecutionHistory' },
+    errors: [400, 404],
+  },
   'GET /outbox': {
     summary: "What the local runtime's target stand-ins received (sqs, sns, lambda, eventbridge, stepfunctions, notifications); 404 on AWS",
     operationId: 'outbox',
@@ -160,6 +171,9 @@ function componentSchemas(): Record<string, JsonSchema> {
 function operationObject(route: (typeof ROUTES)[number], operation: Operation): JsonSchema {
   const parameters: JsonSchema[] = [];
   if (route.path.includes('{id}')) parameters.push({ name: id.name, in: 'path', required: true, description: id.description, schema: id.schema });
+  if (route.path.includes('{generation}')) {
+    parameters.push({ name: 'generation', in: 'path', required: true, description: "the execution's position among the job's executions (0 its first)", schema: { type: 'integer', minimum: 0 } });
+  }
   for (const query of operation.query ?? []) parameters.push({ name: query.name, in: 'query', required: false, description: query.description, schema: query.schema });
   if (operation.idempotent) {
     parameters.push({

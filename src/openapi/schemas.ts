@@ -168,6 +168,12 @@ export const DeleteAllSchema = z.looseObject({ message: z.string(), deletedCount
 /** `GET /stats`: counts by status, run figures and the cost estimate (src/lib/stats.ts); described loosely. */
 export const StatsSchema = z.looseObject({});
 
+/** `GET /jobs/{id}/executions/{generation}/history`: the execution and a page of its events (GetExecutionHistory). */
+export const ExecutionHistorySchema = z.looseObject({
+  execution: z.looseObject({ executionArn: z.string(), status: z.string() }),
+  events: z.array(z.looseObject({ id: z.number(), type: z.string() })),
+});
+
 /** `GET /outbox`: what the local runtime's target stand-ins received, newest last (src/adapters/targets/local.ts). */
 export const OutboxSchema = z.object({
   entries: z.array(z.looseObject({ target: z.string(), jobId: z.string().optional(), idempotencyKey: z.string().optional() })),
@@ -222,6 +228,7 @@ export const COMPONENTS = {
   DeleteAll: DeleteAllSchema,
   Stats: StatsSchema,
   Outbox: OutboxSchema,
+  ExecutionHistory: ExecutionHistorySchema,
   TaskCreated: TaskCreatedSchema,
   TasksPage: TasksPageSchema,
   TaskDetail: TaskDetailSchema,

@@ -6,7 +6,9 @@
  * chromium is required, not optional: without /usr/bin/chromium every test here fails (`.ci/run` installs
  * it), so a machine that cannot run them says so instead of passing quietly.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startRuntime, type Runtime } from '../../src/local/runtime';
 
@@ -15,12 +17,28 @@ const DAY = 86_400_000;
 
 let runtime: Runtime;
 let browser: Browser;
+/** A loopback webhook receiver: `/refused` answers 404; `/flaky` 503 to the first two calls of each run, then 200. */
+let receiver: http.Server;
+let hook: string;
+const calls = new Map<string, number>();
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the dashboard tests need it (apt-get install -y --no-install-recommends chromium; .ci/run does this)`);
   }
-  runtime = await startRuntime({ port: 0, memory: true, speed: 86_400 });
+  receiver = http.createServer((req, res) => {
+    req.resume();
+    const key = `${req.url}:${String(req.headers['idempotency-key'])}`;
+    const n = (calls.get(key) ?? 0) + 1;
+    calls.set(key, n);
+    if (req.url === '/refused') return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","message":"no such hook"}');
+    if (req.url === '/flaky' && n <= 2) return void res.writeHead(503).end(`busy (call ${n})`);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  // The webhook receiver is on loopback, which the guard refuses unless allow-listed.
+  runtime = await startRuntime({ port: 0, memory: true, speed: 86_400, allowHosts: '127.0.0.1' });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -39,6 +57,7 @@ afterEach(() => {
 afterAll(async () => {
   await browser?.close();
   await runtime?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
@@ -66,6 +85,19 @@ async function getJson<T>(path: string): Promise<T> {
 /** An instant as the API wants it, `days` warped days from the runtime's now: ISO-8601 UTC, whole seconds. */
 function daysAhead(days: number): string {
   return new Date(Math.ceil((runtime.clock.now().getTime() + days * DAY) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Waits until the API shows the job in `status`. */
+async function waitForStatus(id: string, status: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    const response = await fetch(`${runtime.url}/jobs/${id}`);
+    seen = response.ok ? ((await response.json()) as { status: string }).status : String(response.status);
+    if (seen === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} is ${seen}, not ${status}`);
 }
 
 /** The scheduler's clock (`GET /health`), as the dashboard reads it. */
@@ -156,6 +188,9 @@ describe('the dashboard', () => {
       const value = (await bar.getAttribute('aria-valuenow')) ?? '';
       seen.add(value);
       if (value === '100') break;
+      // The bar is the share of runs done: a job that ended with a run not done (skipped on a loaded machine) stops short, and says so.
+      const api = await getJson<{ status: string; progress: { completedRuns: number; totalRuns: number } }>('/jobs/dashboard-week');
+      if (api.status === 'COMPLETED' && value === String(Math.round((100 * api.progress.completedRuns) / api.progress.totalRuns))) break;
       if (Date.now() > deadline) throw new Error(`the progress bar stopped at ${value} % (seen: ${[...seen].join(', ')})`);
       await page.waitForTimeout(100);
     }
@@ -256,7 +291,8 @@ describe('the dashboard', () => {
     await row.locator('a.job-id').click();
     const option = (name: string) => page.locator(`.page-job [data-option="${name}"]`).innerText();
     await page.locator('.page-job [data-option="repeats"]').waitFor();
-    expect(await option('repeats')).toBe('cron(0 9 * * ? *)');
+    // The expression in words (cronstrue), and as written.
+    expect(await option('repeats')).toBe('At 09:00 · cron(0 9 * * ? *)');
     expect(await option('timeZone')).toBe('UTC');
     expect(await option('maxRuns')).toBe('at most 3 runs');
     expect(await option('ends')).toBe('at its run limit');
@@ -499,7 +535,7 @@ describe('the dashboard', () => {
     expect(await runs.first().locator('.run-result').innerText()).toMatch(/^messageId /);
     // The live runs: still none, on the page and in the API.
     expect(await page.locator('.timeline').count()).toBe(0);
-    expect(await page.locator('.card h2', { hasText: /^Runs \(/ }).innerText()).toBe('Runs (0 of 1)');
+    expect(await page.locator('.card h2', { hasText: /^Runs, newest first \(/ }).innerText()).toBe('Runs, newest first (0 of 1 shown)');
 
     const after = await getJson<JobWithExtras>(`/jobs/${id}`);
     expect(after.progress).toEqual(before.progress);
@@ -659,4 +695,99 @@ describe('the dashboard', () => {
     expect(await widths()).toEqual({ scroll: 390, client: 390 });
     await page.close();
   }, 30_000);
+
+  it('shows a job whose every run failed as failed, in the list first and on its page, with the error', async () => {
+    const start = daysAhead(0.1);
+    expect((await post('/jobs', { id: 'all-refused', startDateTime: start, endDateTime: daysAhead(2.1), frequency: { days: 1 }, action: { type: 'webhook', url: `${hook}/refused` } })).status).toBe(201);
+    await waitForStatus('all-refused', 'COMPLETED');
+
+    const page = await open('#/');
+    const row = page.locator('.job-row[data-job-id="all-refused"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-outcome')).toBe('failed');
+    expect(await row.locator('.badge[data-outcome="failed"]').textContent()).toBe('failed');
+    // The last run counted failed (on a loaded machine the catch-up policy may have skipped the ones before).
+    expect(await row.locator('.last-run').textContent()).toMatch(/run \d failed .*404/);
+    // Failures come first.
+    expect(await page.locator('.job-row').first().getAttribute('class')).toContain('needs-attention');
+    await page.click('button[data-filter="attention"]');
+    await page.waitForURL(/attention=1/);
+    await row.waitFor();
+    expect(await page.locator('.job-row:not(.needs-attention)').count()).toBe(0);
+
+    await page.goto(`${runtime.url}/#/jobs/all-refused`);
+    const callout = page.locator('[data-all-failed]');
+    await callout.waitFor();
+    expect(await callout.textContent()).toMatch(/Every run failed.*404/s);
+    expect(await page.locator('.job-head .badge[data-outcome="failed"]').count()).toBe(1);
+    // The bar paints no failed run as progress.
+    expect(await page.locator('.page-job .progress').first().getAttribute('aria-valuenow')).toBe('0');
+    await page.close();
+  }, 30_000);
+
+  it('shows each attempt of a retried run with its error', async () => {
+    expect((await post('/jobs', { id: 'flaky-once', startDateTime: daysAhead(0.05), action: { type: 'webhook', url: `${hook}/flaky` } })).status).toBe(201);
+    await waitForStatus('flaky-once', 'COMPLETED');
+
+    const page = await open('#/jobs/flaky-once');
+    const attempts = page.locator('.run[data-iteration="0"] details.attempts');
+    await attempts.waitFor();
+    await attempts.locator('summary').click();
+    const items = attempts.locator('.attempt');
+    expect(await items.count()).toBe(3);
+    expect(await items.nth(0).textContent()).toMatch(/attempt 1.*failed.*TransientError.*503/s);
+    expect(await items.nth(1).textContent()).toMatch(/attempt 2.*failed.*TransientError.*503/s);
+    expect(await items.nth(2).textContent()).toMatch(/attempt 3.*succeeded/s);
+    await page.close();
+  }, 30_000);
+
+  it('shows an execution’s history and colours the drawing by it; a click on a state shows its input', async () => {
+    const page = await open('#/jobs/flaky-once');
+    const events = page.locator('table.events tbody tr');
+    await events.first().waitFor();
+    expect(await page.locator('.execution-detail').getAttribute('data-execution-status')).toBe('SUCCEEDED');
+    expect(await page.locator('table.events tr[data-event-type="LambdaFunctionFailed"]').count()).toBe(2);
+    expect(await page.locator('g.asl-node[data-state="RunStep"]').getAttribute('data-outcome')).toBe('succeeded');
+    expect(await page.locator('g.asl-node[data-state="JobFailed"]').getAttribute('data-outcome')).toBeNull();
+    expect(await page.locator('path.asl-edge.is-taken').count()).toBeGreaterThan(3);
+    await page.click('g.asl-node[data-state="RunStep"]');
+    const detail = page.locator('[data-state-detail="RunStep"]');
+    await detail.waitFor();
+    expect(await detail.textContent()).toMatch(/2 failed attempts/);
+    // Every text of the drawing is at least 12 px on screen, at a desktop and at a phone's width.
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      const smallest = await page.locator('figure.asl svg text').evaluateAll((texts) => Math.min(...texts.map((t) => (t as SVGTextElement).getBoundingClientRect().height)));
+      const fontPx = await page.locator('figure.asl svg').evaluate((svg) => {
+        const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+        return Math.min(...Array.from(svg.querySelectorAll('text')).map((t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+      });
+      expect(smallest).toBeGreaterThan(0);
+      expect(fontPx).toBeGreaterThanOrEqual(11.99);
+    }
+    await page.close();
+  }, 30_000);
+
+  it('has no serious or critical accessibility violations (axe-core) on the jobs list, a failed job, the stats and the form', async () => {
+    const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    const found: string[] = [];
+    for (const [hash, ready] of [
+      ['#/', '.job-row'],
+      ['#/jobs/all-refused', '[data-all-failed]'],
+      ['#/stats', '.card'],
+      ['#/new', '.page-new form'],
+    ] as const) {
+      const page = await open(hash);
+      await page.locator(ready).first().waitFor();
+      await page.waitForTimeout(300);
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const result = await (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> } }).axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+      });
+      found.push(...violations.map((v) => `${hash} ${v}`));
+      await page.close();
+    }
+    expect(found).toEqual([]);
+  }, 60_000);
 });

@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Job } from '../../lib/job';
 import type { JsonValue } from '../../lib/json';
-import type { ParentChange, RunRecord } from '../../lib/ledger';
+import type { AttemptRecord, ParentChange, RunRecord } from '../../lib/ledger';
 import { isFinalStatus, type JobStatus } from '../../lib/status';
 import type { ExtraRequest, JobRecord, RunCounters } from '../../lib/store';
 
@@ -54,6 +54,10 @@ export interface RunItem {
   failureDeliveredAt?: string;
   skippedThrough?: number;
   skipReason?: RunRecord['skipReason'];
+  /** The attempts before the current one (src/lib/ledger.ts AttemptRecord), the last ATTEMPTS_KEPT. */
+  earlierAttempts?: AttemptRecord[];
+  /** Why the current attempt's step threw, noted for the next begin to keep in `earlierAttempts`. */
+  attemptFailure?: { attempt: number; at: string; error: { name: string; message: string } };
   /** What the settle does to the parent, so anyone can finish the count from the item alone. */
   settlement?: ParentChange;
   /** Before the ledger: what a succeeded live run did to its job. */
@@ -90,7 +94,7 @@ export function toJobRecord(item: JobItem): JobRecord {
 }
 
 export function toRunRecord(item: RunItem): RunRecord {
-  const { pk: _pk, sk: _sk, startedAtMs: _ms, startedAtRealMs: _realMs, jobPatch: _patch, settlement: _settlement, expiresAt: _expiresAt, kind, requestId, index, iteration, ...run } = item;
+  const { pk: _pk, sk: _sk, startedAtMs: _ms, startedAtRealMs: _realMs, jobPatch: _patch, settlement: _settlement, attemptFailure: _attemptFailure, expiresAt: _expiresAt, kind, requestId, index, iteration, ...run } = item;
   if (requestId !== undefined && kind !== undefined) {
     // A trigger stored before the ledger has no iteration: it stands for no planned run.
     return { ...run, kind, requestId, index: index ?? 0, iteration: iteration ?? -1 };

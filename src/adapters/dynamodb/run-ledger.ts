@@ -13,7 +13,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientError } from '../../lib/errors';
 import { RequestNotActiveError } from '../../lib/extra-runs';
 import type { Job, Phase } from '../../lib/job';
-import type { BeginInput, BeginOutcome, ParentChange, RunLedger, RunRecord, RunRef, SeriesFilter, SettleInput } from '../../lib/ledger';
+import { ATTEMPTS_KEPT, type AttemptRecord, type BeginInput, type BeginOutcome, type LastRun, type ParentChange, type RunLedger, type RunRecord, type RunRef, type SeriesFilter, type SettleInput } from '../../lib/ledger';
 import type { SkippedRuns } from '../../lib/job';
 import { isFinalStatus, PAUSED } from '../../lib/status';
 import type { Page } from '../../lib/store';
@@ -110,7 +110,7 @@ export class DynamoDbRunLedger implements RunLedger {
         .increment('attempts', 1)
         .values({ ':started': 'STARTED' })
         // A new attempt starts clean: what an attempt that died recorded no longer describes the run.
-        .remove('finishedAt', 'durationMs', 'error', 'result', 'statusAfter', 'settlement', 'jobPatch');
+        .remove('finishedAt', 'durationMs', 'error', 'result', 'statusAfter', 'settlement', 'jobPatch', 'attemptFailure');
       const begun = await updateIf(
         this.client,
         this.tableName,
@@ -119,11 +119,16 @@ export class DynamoDbRunLedger implements RunLedger {
         // Admits a run never begun, or a retry of an attempt that died while running (STARTED). A settled
         // run (SUCCEEDED, FAILED, SKIPPED) is never begun again: its parent has counted it.
         'attribute_not_exists(pk) OR #state = :started',
-        'ALL_NEW',
+        // The item as it was: the attempt this begin replaces is kept in the run's attempts from it.
+        'ALL_OLD',
       );
       if (begun) {
-        const { attempts } = begun.Attributes as RunItem;
-        if (attempts > 1) await this.countRetry(parent, input);
+        const before = begun.Attributes as RunItem | undefined;
+        const attempts = (before?.attempts ?? 0) + 1;
+        if (attempts > 1) {
+          await this.countRetry(parent, input);
+          if (before?.startedAt !== undefined) await this.keepEarlierAttempt(input, before, attempts);
+        }
         return { kind: 'run', attempts };
       }
       const stored = await this.getItem(input);
@@ -191,7 +196,7 @@ export class DynamoDbRunLedger implements RunLedger {
     return item && toRunRecord(item);
   }
 
-  async list(jobId: string, series: SeriesFilter, query: { limit: number; cursor?: string }): Promise<Page<RunRecord>> {
+  async list(jobId: string, series: SeriesFilter, query: { limit: number; cursor?: string; order?: 'asc' | 'desc' }): Promise<Page<RunRecord>> {
     checkLimit(query.limit);
     const pk = jobPk(jobId);
     const prefix = series === 'live' ? RUN_SK_PREFIX : EXTRA_SK_PREFIX;
@@ -205,8 +210,8 @@ export class DynamoDbRunLedger implements RunLedger {
             ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
             ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
             ConsistentRead: true,
-            // Live runs oldest first; manual runs newest request first (request ids begin with their time).
-            ScanIndexForward: series === 'live',
+            // Live runs oldest first unless asked otherwise; manual runs newest request first (request ids begin with their time).
+            ScanIndexForward: series === 'live' && query.order !== 'desc',
             Limit: want,
             ExclusiveStartKey: startKey,
           }),
@@ -279,6 +284,12 @@ export class DynamoDbRunLedger implements RunLedger {
     throw new TransientError(`job ${job.id} kept changing while skipped runs were being recorded`);
   }
 
+  async recordAttemptFailure(ref: RunRef, failure: { attempt: number; error: { name: string; message: string }; now: Date }): Promise<void> {
+    const update = new Update().set('attemptFailure', { attempt: failure.attempt, at: iso(failure.now), error: failure.error }).values({ ':started': 'STARTED', ':attempt': failure.attempt });
+    // Admits the attempt still going: a later attempt, or a settle, has already said more.
+    await updateIf(this.client, this.tableName, itemKey(ref), update.names('state', 'attempts'), '#state = :started AND #attempts = :attempt');
+  }
+
   async markFailureDelivered(ref: RunRef, now: Date): Promise<void> {
     const update = new Update().set('failureDeliveredAt', iso(now));
     // Admits a run that exists and was not marked yet; a repeat changes nothing (and is not an error).
@@ -286,6 +297,32 @@ export class DynamoDbRunLedger implements RunLedger {
   }
 
   // ---- the run's identity, and items ---------------------------------------------------------------
+
+  /**
+   * Keep the attempt a begin replaced in the run's `earlierAttempts`: its start, and its end and error when
+   * its step noted them (recordAttemptFailure); otherwise it ended without a record (a timeout, a crash).
+   * DynamoDB cannot trim a list, so under the bound the entry is appended and at it the list is rewritten
+   * from the item as it was. Only while the attempt that replaced it is still the latest (a later begin
+   * keeps its own predecessor).
+   */
+  private async keepEarlierAttempt(input: BeginInput, before: RunItem, attempts: number): Promise<void> {
+    const failure = before.attemptFailure?.attempt === before.attempts ? before.attemptFailure : undefined;
+    const endedMs = Date.parse(failure?.at ?? before.startedAt);
+    const entry: AttemptRecord = {
+      attempt: before.attempts,
+      startedAt: before.startedAt,
+      ...(failure ? { endedAt: failure.at, error: failure.error } : {}),
+      ...(Number.isFinite(endedMs) ? { delayMs: Math.max(0, input.now.getTime() - endedMs) } : {}),
+    };
+    const kept = before.earlierAttempts ?? [];
+    const update = new Update().names('attempts').values({ ':attempts': attempts });
+    if (kept.length < ATTEMPTS_KEPT) {
+      update.setExpression('#earlierAttempts = list_append(if_not_exists(#earlierAttempts, :noAttempts), :attempt)').names('earlierAttempts').values({ ':noAttempts': [], ':attempt': [entry] });
+    } else {
+      update.set('earlierAttempts', [...kept.slice(kept.length - ATTEMPTS_KEPT + 1), entry]);
+    }
+    await updateIf(this.client, this.tableName, itemKey(input), update, '#attempts = :attempts');
+  }
 
   /** The attributes that say which run an item is: a live run's iteration, a manual run's request and index. */
   private identity(update: Update, input: BeginInput | SettleInput): Update {
@@ -404,9 +441,15 @@ export class DynamoDbRunLedger implements RunLedger {
     const parent = parentOf(ref);
     const now = iso(nowDate);
     const change = count.change;
+    // The job shows its latest live run (and its error) in lists, without a read of its runs.
+    const lastRun: LastRun | undefined =
+      parent.live && change && (item.state === 'SUCCEEDED' || item.state === 'FAILED')
+        ? { index: ref.index, state: item.state, finishedAt: item.finishedAt ?? now, ...(item.error ? { error: item.error } : {}) }
+        : undefined;
     const counters = (update: Update) =>
       update
         .set('cursor', count.through)
+        .set('lastRun', lastRun)
         .set('updatedAt', now)
         .increment(parent.completed, count.completed)
         .increment(parent.failed, count.failed)

@@ -45,7 +45,7 @@ export async function sendConditional<T>(operation: string, send: () => Promise<
  * an empty output on success, undefined when the condition failed (the caller reads back to see why).
  * Every conditional update of the store goes through here.
  */
-export function updateIf(client: DynamoDBDocumentClient, tableName: string, key: Record<string, string>, update: Update, condition: string, returnValues?: 'ALL_NEW') {
+export function updateIf(client: DynamoDBDocumentClient, tableName: string, key: Record<string, string>, update: Update, condition: string, returnValues?: 'ALL_NEW' | 'ALL_OLD') {
   return sendConditional('UpdateItem', () =>
     client.send(new UpdateCommand({ TableName: tableName, Key: key, ...update.build(condition), ...(returnValues ? { ReturnValues: returnValues } : {}) })),
   );

@@ -4,14 +4,15 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, newIdempotencyKey, request, toApiError } from '../api';
-import { formatDuration, formatInZone, formatLater, minutesText, resultText, viewerZone } from '../format';
+import { cronText, errorSummary, formatDuration, formatInZone, formatLater, minutesText, resultText, viewerZone } from '../format';
 import { usePoll } from '../hooks';
-import { FINAL_STATUSES, PAUSED, type ExtraAnswer, type FinalReport, type JobDetail, type Step, type Upcoming, type UpcomingRun } from '../types';
-import { Card, ErrorNote, ProgressBar, StatusBadge, ZonedTime } from './common';
+import { FINAL_STATUSES, PAUSED, type Attempt, type ExecutionHistory, type ExtraAnswer, type FinalReport, type JobDetail, type Step, type Upcoming, type UpcomingRun } from '../types';
+import { Ago, Card, ErrorNote, JobState, ProgressBar, StatusBadge, ZonedTime } from './common';
 import { answerText, BackfillForm, ExtraRequests } from './ExtraRuns';
 import { JobLabels, kindText, repeatText } from './JobsPage';
 import { Report } from './Report';
 import { StateMachine } from './StateMachine';
+import { Executions } from './Executions';
 
 const RUNS_PAGE = 50;
 
@@ -230,6 +231,37 @@ function SkippedRuns({ step, skippedThrough, reason, zone }: { step: Step; skipp
   );
 }
 
+const ATTEMPT_TEXT: Record<string, string> = { failed: 'failed', succeeded: 'succeeded', running: 'running', unknown: 'ended without a record' };
+
+/** Every attempt of a retried run, as Temporal shows a pending activity's: when, how it ended, why, and the wait before the next. */
+function Attempts({ attempts, total, zone }: { attempts: Attempt[]; total: number; zone: string }) {
+  const dropped = total - attempts.length;
+  return (
+    <details class="attempts" open={attempts.some((a) => a.outcome === 'running')}>
+      <summary>
+        {total} attempts{dropped > 0 ? ` (the first ${dropped} not kept)` : ''}
+      </summary>
+      <ol class="attempt-list">
+        {attempts.map((attempt) => (
+          <li key={attempt.attempt} class={`attempt attempt-${attempt.outcome}`} data-attempt={attempt.attempt}>
+            <span class="attempt-head">
+              <strong>attempt {attempt.attempt}</strong> <span class={`badge state-${attempt.outcome === 'unknown' ? 'skipped' : attempt.outcome}`}>{ATTEMPT_TEXT[attempt.outcome]}</span>{' '}
+              <time dateTime={attempt.startedAt}>{formatInZone(attempt.startedAt, zone, 'long')}</time>
+              {attempt.endedAt && <span class="muted"> · took {formatDuration(Date.parse(attempt.endedAt) - Date.parse(attempt.startedAt))}</span>}
+            </span>
+            {attempt.error && (
+              <span class="attempt-error">
+                <code>{attempt.error.name}</code> {attempt.error.message}
+              </span>
+            )}
+            {attempt.delayMs !== null && <span class="muted attempt-delay">next attempt {formatDuration(attempt.delayMs)} later</span>}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
 function Timeline({ steps, zone, windowMs }: { steps: Step[]; zone: string; windowMs: number }) {
   if (steps.length === 0) return <p class="muted">No run has started yet.</p>;
   return (
@@ -271,31 +303,16 @@ function Timeline({ steps, zone, windowMs }: { steps: Step[]; zone: string; wind
               <code>{step.error.name}</code> {step.error.message}
             </p>
           )}
+          {step.state === 'STARTED' && step.lastFailure && (
+            <p class="run-error run-retrying" data-last-failure={step.lastFailure.attempt}>
+              retrying: attempt {step.lastFailure.attempt} failed with <code>{step.lastFailure.error?.name}</code> {step.lastFailure.error?.message}
+            </p>
+          )}
+          {step.attemptHistory.length > 1 && <Attempts attempts={step.attemptHistory} total={step.attempts} zone={zone} />}
           {step.result !== null && <p class="run-result">{resultText(step.result)}</p>}
         </li>
         ),
       )}
-    </ol>
-  );
-}
-
-/** Execution names are `<jobId>` then `<jobId>--<n>` for the n-th generation after ContinueAsNew. */
-function Executions({ arns, final }: { arns: string[]; final: boolean }) {
-  if (arns.length === 0) return <p class="muted">No execution recorded.</p>;
-  return (
-    <ol class="executions">
-      {arns.map((arn, i) => {
-        const name = arn.split(':').at(-1) ?? arn;
-        const generation = /--(\d+)$/.exec(name)?.[1] ?? '0';
-        const latest = i === arns.length - 1;
-        return (
-          <li key={arn}>
-            <span class="gen">generation {generation}</span> <strong>{name}</strong>
-            {latest && <span class="badge tone-active">{final ? 'last' : 'current'}</span>}
-            <code class="arn">{arn}</code>
-          </li>
-        );
-      })}
     </ol>
   );
 }
@@ -434,7 +451,8 @@ function SchedulingOptions({ job, settings }: { job: JobDetail['job']; settings:
 
 export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const path = `jobs/${encodeURIComponent(id)}`;
-  const detail = usePoll(() => request<JobDetail>('GET', `${path}?runsLimit=${RUNS_PAGE}`), refreshMs, path);
+  // Newest runs first: the first page is what moves, older pages are fetched on demand.
+  const detail = usePoll(() => request<JobDetail>('GET', `${path}?runsLimit=${RUNS_PAGE}&runsOrder=desc`), refreshMs, path);
   const upcoming = usePoll(() => request<Upcoming>('GET', `${path}/upcoming?count=5`), refreshMs, `${path}/upcoming`);
   // Older pages of runs are fetched on demand; only the first page is polled.
   const [more, setMore] = useState<{ id: string; steps: Step[]; cursor?: string; error?: ApiError }>({ id, steps: [] });
@@ -443,6 +461,8 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const [pauseAnswer, setPauseAnswer] = useState<PauseAnswer & { id: string }>();
   // The request Run now or Backfill just made, marked in the list.
   const [started, setStarted] = useState<{ id: string; requestId: string }>();
+  // The selected execution's history, which the drawing colours by.
+  const [history, setHistory] = useState<ExecutionHistory>();
 
   const job = detail.data;
   if (!job) {
@@ -459,7 +479,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
   const loadMore = async () => {
     if (!runsCursor) return;
     try {
-      const page = await request<JobDetail & { runsCursor?: string }>('GET', `${path}?runsLimit=${RUNS_PAGE}&runsCursor=${encodeURIComponent(runsCursor)}`);
+      const page = await request<JobDetail & { runsCursor?: string }>('GET', `${path}?runsLimit=${RUNS_PAGE}&runsOrder=desc&runsCursor=${encodeURIComponent(runsCursor)}`);
       setMore({ id, steps: [...extra.steps, ...page.progress.steps], ...(page.runsCursor ? { cursor: page.runsCursor } : {}) });
     } catch (error) {
       setMore({ id, ...extra, error: toApiError(error) });
@@ -480,7 +500,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
       </p>
       <header class="job-head">
         <h1>
-          {job.jobId} <StatusBadge status={job.status} />
+          {job.jobId} <JobState status={job.status} outcome={job.outcome} />
         </h1>
         <Controls
           job={job}
@@ -501,6 +521,34 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
           )}
         </p>
       )}
+      {job.reason && job.status !== 'CANCELLED' && (
+        <div class="callout callout-failed" role="alert" data-reason>
+          <strong>{job.status === 'FAILED' ? 'The job failed' : 'Why it ended'}:</strong> {errorSummary(job.reason)}
+          {job.lastRun?.state === 'FAILED' && <> (run {job.lastRun.index + 1}, <Ago iso={job.lastRun.finishedAt} />)</>}
+          {errorSummary(job.reason) !== job.reason && (
+            <details>
+              <summary>full message</summary>
+              <pre class="raw">{job.reason}</pre>
+            </details>
+          )}
+        </div>
+      )}
+      {job.outcome !== 'failed' && job.lastRun?.state === 'FAILED' && job.lastRun.error && (
+        <div class="callout callout-warn" data-last-error>
+          <strong>Run {job.lastRun.index + 1} failed</strong> <Ago iso={job.lastRun.finishedAt} />: <code>{job.lastRun.error.name}</code> {errorSummary(job.lastRun.error.message)}
+        </div>
+      )}
+      {job.outcome === 'failed' && job.status === 'COMPLETED' && (
+        <div class="callout callout-failed" role="alert" data-all-failed>
+          <strong>Every run failed</strong> ({job.progress.failedRuns.toLocaleString()} of {job.progress.failedRuns.toLocaleString()}): the schedule ran out, but nothing it ran succeeded.
+          {job.lastRun?.error && (
+            <>
+              {' '}
+              Last error: <code>{job.lastRun.error.name}</code> {errorSummary(job.lastRun.error.message)}
+            </>
+          )}
+        </div>
+      )}
       <ErrorNote error={detail.error} prefix="Could not refresh" />
       {report && (
         <Card title="Final report">
@@ -510,12 +558,12 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
       <div class="job-grid">
         <div class="col">
           <Card title="Overview">
-            <ProgressBar progress={job.progress} label={`Progress of ${job.jobId}`} />
+            <ProgressBar progress={job.progress} label={`Progress of ${job.jobId}`} lastRun={job.lastRun} />
             <dl class="kv">
               <dt>kind</dt>
               <dd>{kindText(spec)}</dd>
               <dt>repeats</dt>
-              <dd data-option="repeats">{spec.scheduleExpression ? <code>{spec.scheduleExpression}</code> : repeatText(spec)}</dd>
+              <dd data-option="repeats">{spec.scheduleExpression ? <span title={spec.scheduleExpression}>{cronText(spec.scheduleExpression)}</span> : repeatText(spec)}</dd>
               <dt>time zone</dt>
               <dd data-option="timeZone">{zone}</dd>
               <dt>next run</dt>
@@ -587,7 +635,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
                   <dd>{formatInZone(job.finishedAt, viewerZone, 'long')}</dd>
                 </>
               )}
-              {'reason' in job && job.reason && (
+              {job.reason && job.status === 'CANCELLED' && (
                 <>
                   <dt>reason</dt>
                   <dd>{job.reason}</dd>
@@ -626,11 +674,11 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
               )}
             </Card>
           )}
-          <Card title={`Runs (${steps.length}${job.progress.totalRuns ? ` of ${job.progress.totalRuns.toLocaleString()}` : ''})`}>
+          <Card title={`Runs, newest first (${steps.length}${job.progress.totalRuns ? ` of ${job.progress.totalRuns.toLocaleString()}` : ''} shown)`}>
             <Timeline steps={steps} zone={zone} windowMs={(spec.flexibleWindowMinutes ?? 0) * 60_000} />
             {runsCursor && (
-              <button type="button" class="button" onClick={() => void loadMore()}>
-                Load {RUNS_PAGE} more runs
+              <button type="button" class="button" data-action="older-runs" onClick={() => void loadMore()}>
+                Older runs
               </button>
             )}
             <ErrorNote error={extra.error} />
@@ -638,10 +686,10 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
         </div>
         <div class="col">
           <Card title="State machine">
-            <StateMachine job={{ status: job.status, nextRunAt: job.nextRunAt, steps: job.progress.steps }} />
+            <StateMachine job={{ status: job.status, nextRunAt: job.nextRunAt, steps: job.progress.steps }} history={history} />
           </Card>
           <Card title="Executions">
-            <Executions arns={job.executions} final={final} />
+            <Executions jobId={job.jobId} arns={job.executions} final={final} paused={job.status === PAUSED} refreshMs={refreshMs} onHistory={setHistory} />
           </Card>
           <Card title="Status history">
             <ol class="history">

@@ -1,10 +1,11 @@
 /** The home page: headline figures, filters (status, group, tag) and every job with its progress and next run. */
 import { useEffect, useState } from 'preact/hooks';
 import { request, toApiError, type ApiError } from '../api';
-import { frequencyText } from '../format';
+import { formatNumber, frequencyText } from '../format';
 import { usePoll } from '../hooks';
-import { FINAL_STATUSES, type JobsPage as Page, type JobSummary, type Stats } from '../types';
-import { ErrorNote, ProgressBar, StatusBadge, ZonedTime } from './common';
+import { FINAL_STATUSES, PAUSED, type JobsPage as Page, type JobSummary, type Stats } from '../types';
+import { Ago, ErrorNote, JobState, ProgressBar, ZonedTime } from './common';
+import { cronText, errorSummary } from '../format';
 import { StatsStrip } from './StatsPage';
 
 /** The order statuses are offered in as filters: a job's life from start to end. */
@@ -17,14 +18,17 @@ function statusRank(status: string): number {
 }
 
 /**
- * Jobs still going first, soonest next run first; then finished ones, latest first. The API pages in its
- * own order (the status index's run order, or the table's), which reads as random on a dashboard.
+ * Jobs that need attention (failed, or with failed runs) first, latest finished run first; then jobs still
+ * going, soonest next run first, paused ones after them (a paused job's next run is long past); then
+ * finished ones, latest first. The API pages in its own order (the status index's run order, or the
+ * table's), which reads as random on a dashboard.
  */
 function byRelevance(a: JobSummary, b: JobSummary): number {
-  const aDone = FINAL_STATUSES.includes(a.status);
-  const bDone = FINAL_STATUSES.includes(b.status);
-  if (aDone !== bDone) return aDone ? 1 : -1;
-  if (!aDone) return (a.nextRunAt ?? '\uffff').localeCompare(b.nextRunAt ?? '\uffff') || a.jobId.localeCompare(b.jobId);
+  if (a.needsAttention !== b.needsAttention) return a.needsAttention ? -1 : 1;
+  if (a.needsAttention) return (b.lastRun?.finishedAt ?? b.updatedAt).localeCompare(a.lastRun?.finishedAt ?? a.updatedAt) || a.jobId.localeCompare(b.jobId);
+  const rank = (job: JobSummary) => (FINAL_STATUSES.includes(job.status) ? 2 : job.status === PAUSED ? 1 : 0);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (rank(a) < 2) return (a.nextRunAt ?? '\uffff').localeCompare(b.nextRunAt ?? '\uffff') || a.jobId.localeCompare(b.jobId);
   return (b.finishedAt ?? b.updatedAt).localeCompare(a.finishedAt ?? a.updatedAt) || a.jobId.localeCompare(b.jobId);
 }
 
@@ -33,12 +37,14 @@ export interface JobFilters {
   status: string;
   group: string;
   tag: string;
+  /** '1': only jobs that need attention (failed, or with failed runs), over the pages loaded. */
+  attention?: string;
 }
 
 /** The hash path of the jobs list under these filters: `/?group=reports&tag=nightly`, or `/` with none. */
 export function jobsHash(filters: JobFilters): string {
   const params = new URLSearchParams();
-  for (const key of ['status', 'group', 'tag'] as const) if (filters[key]) params.set(key, filters[key]);
+  for (const key of ['status', 'group', 'tag', 'attention'] as const) if (filters[key]) params.set(key, filters[key] ?? '');
   const query = params.toString();
   return query ? `/?${query}` : '/';
 }
@@ -70,9 +76,9 @@ export function kindText(job: JobSummary['job']): string {
   return `${job.config?.reportType ?? 'weekly'} report workflow`;
 }
 
-/** `every day`, `once`, or the job's own `cron(0 9 * * ? *)` / `rate(5 minutes)`. */
+/** `every day`, `once`, or the job's own expression in words: `At 09:00 AM (cron(0 9 * * ? *))`. */
 export function repeatText(job: JobSummary['job']): string {
-  return job.scheduleExpression ?? frequencyText(job.frequency);
+  return job.scheduleExpression ? cronText(job.scheduleExpression) : frequencyText(job.frequency);
 }
 
 function StatusFilter({ stats, value, onChange }: { stats: Stats | undefined; value: string; onChange: (status: string) => void }) {
@@ -139,9 +145,29 @@ function LabelFilter({ filters, onChange, known }: { filters: JobFilters; onChan
   );
 }
 
+/** The latest run: how it went, when, and its error in one line. */
+function LastRunCell({ job }: { job: JobSummary }) {
+  const last = job.lastRun;
+  if (!last) return <span class="muted">no run yet</span>;
+  const failed = last.state === 'FAILED';
+  return (
+    <span class="last-run" data-last-run={last.state}>
+      <span class={failed ? 'text-failed' : 'text-ok'}>
+        {failed ? '✕' : '✓'} run {formatNumber(last.index + 1)} {failed ? 'failed' : 'succeeded'}
+      </span>{' '}
+      <Ago iso={last.finishedAt} />
+      {failed && last.error && (
+        <span class="last-error" title={`${last.error.name}: ${last.error.message}`}>
+          {errorSummary(last.error.message, 90)}
+        </span>
+      )}
+    </span>
+  );
+}
+
 export function JobRow({ job, highlight, filters }: { job: JobSummary; highlight: boolean; filters: JobFilters }) {
   return (
-    <li class={`job-row${highlight ? ' is-new' : ''}`} data-job-id={job.jobId}>
+    <li class={`job-row${highlight ? ' is-new' : ''}${job.needsAttention ? ' needs-attention' : ''}`} data-job-id={job.jobId} data-outcome={job.outcome}>
       <div class="job-main">
         <a class="job-id" href={`#/jobs/${encodeURIComponent(job.jobId)}`}>
           {job.jobId}
@@ -152,14 +178,22 @@ export function JobRow({ job, highlight, filters }: { job: JobSummary; highlight
         <JobLabels group={job.job.group} tags={job.job.tags} filters={filters} />
       </div>
       <div class="job-status">
-        <StatusBadge status={job.status} />
+        <JobState status={job.status} outcome={job.outcome} />
       </div>
       <div class="job-progress">
-        <ProgressBar progress={job.progress} label={`Progress of ${job.jobId}`} />
+        <ProgressBar progress={job.progress} label={`Progress of ${job.jobId}`} lastRun={job.lastRun} />
+      </div>
+      <div class="job-last">
+        <span class="label">last run</span>
+        <LastRunCell job={job} />
       </div>
       <div class="job-next">
         <span class="label">next run</span>
-        <ZonedTime iso={job.nextRunAt} zone={job.job.timeZone} empty={job.finishedAt ? 'none: finished' : 'none'} />
+        {job.status === PAUSED ? (
+          <span class="muted">paused{job.pausedAt ? <> <Ago iso={job.pausedAt} /></> : ''}</span>
+        ) : (
+          <ZonedTime iso={job.nextRunAt} zone={job.job.timeZone} empty={job.finishedAt ? 'none: finished' : 'none'} />
+        )}
       </div>
     </li>
   );
@@ -190,12 +224,14 @@ export function JobsPage({ refreshMs, filters, onFilters, highlight }: { refresh
     }
   };
 
-  const list = [...(jobs.data?.jobs ?? []), ...extra.jobs].sort(byRelevance);
+  const all = [...(jobs.data?.jobs ?? []), ...extra.jobs].sort(byRelevance);
+  const attentionCount = all.filter((job) => job.needsAttention).length;
+  const list = filters.attention ? all.filter((job) => job.needsAttention) : all;
   const known = {
     groups: [...new Set(list.flatMap((job) => (job.job.group ? [job.job.group] : [])))].sort(),
     tags: [...new Set(list.flatMap((job) => job.job.tags ?? []))].sort(),
   };
-  const narrowed = [status && status.replace(/_/g, ' ').toLowerCase(), group && `in group ${group}`, tag && `tagged ${tag}`].filter(Boolean).join(', ');
+  const narrowed = [filters.attention && 'needing attention', status && status.replace(/_/g, ' ').toLowerCase(), group && `in group ${group}`, tag && `tagged ${tag}`].filter(Boolean).join(', ');
   return (
     <div class="page page-jobs">
       <StatsStrip stats={stats.data} />
@@ -206,7 +242,19 @@ export function JobsPage({ refreshMs, filters, onFilters, highlight }: { refresh
             New job
           </a>
         </header>
-        <StatusFilter stats={stats.data} value={status} onChange={(next) => onFilters({ ...filters, status: next })} />
+        <div class="filters-row">
+          <button
+            type="button"
+            class={`chip chip-attention${filters.attention ? ' is-on' : ''}`}
+            aria-pressed={Boolean(filters.attention)}
+            data-filter="attention"
+            onClick={() => onFilters({ ...filters, attention: filters.attention ? '' : '1' })}
+            title="Failed jobs and jobs with failed runs, among the jobs loaded"
+          >
+            needs attention <span class="chip-count">{attentionCount}</span>
+          </button>
+          <StatusFilter stats={stats.data} value={status} onChange={(next) => onFilters({ ...filters, status: next })} />
+        </div>
         <LabelFilter filters={filters} onChange={onFilters} known={known} />
         <ErrorNote error={jobs.error} prefix="Could not list jobs" />
         {jobs.loading && !jobs.data ? (

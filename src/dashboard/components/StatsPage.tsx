@@ -35,7 +35,11 @@ export function StatsStrip({ stats }: { stats: Stats | undefined }) {
         <dd>{formatUsd(cost?.polling.usd.total)}</dd>
       </div>
       <div class="strip-link">
-        <a href="#/stats">all figures →</a>
+        {/* A dl holds only dt/dd groups: the link is the answer to an unseen "more". */}
+        <dt class="sr-only">more</dt>
+        <dd>
+          <a href="#/stats">all figures →</a>
+        </dd>
       </div>
     </dl>
   );

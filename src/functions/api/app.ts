@@ -30,6 +30,7 @@ import { allowedMethods, matchRoute, type RouteKey } from './router';
 import { taskRoutes, type JobRouteKey } from './tasks';
 import {
   deleteAllView,
+  executionHistoryView,
   jobDetailView,
   jobsPageView,
   outboxView,
@@ -187,6 +188,14 @@ function idempotencyKeyOf(event: APIGatewayProxyEvent): { idempotencyKey?: strin
   if (key === undefined) return {};
   if (key.length < 1 || key.length > 255) throw invalid('Idempotency-Key', 'must be 1-255 characters');
   return { idempotencyKey: key };
+}
+
+/** `?runsOrder=`: `asc` (oldest first, the default) or `desc` (newest first). */
+function runsOrderParam(query: Request['query']): 'asc' | 'desc' {
+  const raw = query.runsOrder?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'asc') return 'asc';
+  if (raw === 'desc') return 'desc';
+  throw invalid('runsOrder', 'must be asc (oldest first) or desc (newest first)');
 }
 
 /** `?status=`: seed 001 writes statuses in lower case (`scheduled`); both spellings mean the same. */
@@ -381,8 +390,19 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       const jobId = jobIdParam(params);
       const limit = intParam(query, 'runsLimit', { min: 1, max: 100, fallback: 50 });
       const cursor = cursorParam(query, 'runsCursor');
-      const detail = await withCursorField('runsCursor', () => service.detail(jobId, { limit, ...(cursor === undefined ? {} : { cursor }) }));
-      return json(200, jobDetailView(detail.record, detail.runs, { requests: detail.requests, runs: detail.extraRuns }));
+      const order = runsOrderParam(query);
+      const detail = await withCursorField('runsCursor', () => service.detail(jobId, { limit, order, ...(cursor === undefined ? {} : { cursor }) }));
+      return json(200, jobDetailView(detail.record, detail.runs, { requests: detail.requests, runs: detail.extraRuns }, order));
+    },
+
+    'GET /jobs/{id}/executions/{generation}/history': async ({ params, query }) => {
+      const jobId = jobIdParam(params);
+      const generation = /^[0-9]{1,6}$/.test(params.generation ?? '') ? Number(params.generation) : Number.NaN;
+      if (!Number.isInteger(generation)) throw invalid('generation', 'must be a whole number: 0 for the job’s first execution');
+      const limit = intParam(query, 'limit', { min: 1, max: 1000, fallback: 100 });
+      const cursor = cursorParam(query, 'cursor');
+      const answer = await service.executionHistory(jobId, generation, { limit, ...(cursor === undefined ? {} : { cursor }) });
+      return json(200, executionHistoryView(answer, deps.now()));
     },
 
     'DELETE /jobs/{id}': async ({ params }) => json(200, stopView(await service.stop(jobIdParam(params)))),

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../../common/logger';
+import { ExecutionNotFoundError } from '../../lib/executions';
 import { JobConflictError, JobNotActiveError, JobNotFoundError, JobStateError, TransientError, ValidationError } from '../../lib/errors';
 import { RequestNotActiveError } from '../../lib/extra-runs';
 import {
@@ -60,6 +61,7 @@ export function toHttpResponse(error: unknown): APIGatewayProxyResult {
   if (error instanceof ForbiddenOriginError) return errorResponse(403, 'FORBIDDEN_ORIGIN', error.message, 'origin');
   if (error instanceof JobNotFoundError) return errorResponse(404, 'JOB_NOT_FOUND', error.message);
   if (error instanceof RouteNotFoundError) return errorResponse(404, 'ROUTE_NOT_FOUND', error.message);
+  if (error instanceof ExecutionNotFoundError) return errorResponse(404, 'EXECUTION_NOT_FOUND', error.message);
   if (error instanceof MethodNotAllowedError) {
     return errorResponse(405, 'METHOD_NOT_ALLOWED', error.message, undefined, { allow: error.allow.join(', ') });
   }

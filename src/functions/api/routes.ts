@@ -27,6 +27,8 @@ export const ROUTES = [
   { method: 'GET', path: '/jobs/{id}', private: true },
   { method: 'DELETE', path: '/jobs/{id}', private: true },
   { method: 'GET', path: '/jobs/{id}/upcoming', private: true },
+  // API Gateway wants one parameter name per path position: `{id}` stays the job at position 2.
+  { method: 'GET', path: '/jobs/{id}/executions/{generation}/history', private: true },
   { method: 'POST', path: '/jobs/{id}/pause', private: true },
   { method: 'POST', path: '/jobs/{id}/resume', private: true },
   { method: 'POST', path: '/jobs/{id}/trigger', private: true },

@@ -8,9 +8,10 @@ import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import type { Job, Phase, Schedule } from '../../lib/job';
 import type { ExtraRequest, JobRecord, Page, RunRecord } from '../../lib/store';
-import { progressOf } from '../../lib/progress';
+import { needsAttention, outcomeOf, progressOf } from '../../lib/progress';
 import type { RequestAnswer, SubmitAnswer } from '../../lib/job-service';
 import { policiesOf } from '../../lib/policies';
+import { executionDurationMs, type ExecutionEvent, type ExecutionSummary } from '../../lib/executions';
 import { MISSED_GRACE_MS } from '../../lib/schedule';
 import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
 import type { OutboxEntry } from '../../lib/targets';
@@ -54,8 +55,36 @@ function runOutcomeView(run: RunRecord, job: Job) {
     finishedAt: run.finishedAt ?? null,
     durationMs: run.durationMs ?? null,
     attempts: run.attempts,
+    ...attemptsView(run),
   };
 }
+
+/**
+ * Every attempt of a run the item keeps, oldest first: the earlier ones (`unknown` when an attempt ended
+ * without a record: a timeout or a crash), then the current or settling one; and the latest failure among
+ * them, as Temporal shows a pending activity's last failure.
+ */
+export function attemptsView(run: RunRecord) {
+  const earlier = (run.earlierAttempts ?? []).map((attempt) => ({
+    attempt: attempt.attempt,
+    outcome: (attempt.error ? 'failed' : 'unknown') as AttemptOutcome,
+    startedAt: attempt.startedAt,
+    endedAt: attempt.endedAt ?? null,
+    error: attempt.error ?? null,
+    delayMs: attempt.delayMs ?? null,
+  }));
+  // A run failed before any attempt began (beginning it kept failing), or a skipped range, has no attempt of its own.
+  const current =
+    run.attempts > 0 && run.state !== 'SKIPPED'
+      ? [{ attempt: run.attempts, outcome: ATTEMPT_OUTCOME[run.state], startedAt: run.startedAt, endedAt: run.finishedAt ?? null, error: run.error ?? null, delayMs: null }]
+      : [];
+  const attemptHistory = [...earlier, ...current];
+  const lastFailure = [...attemptHistory].reverse().find((attempt) => attempt.error !== null);
+  return { attemptHistory, lastFailure: lastFailure ? { attempt: lastFailure.attempt, at: lastFailure.endedAt, error: lastFailure.error } : null };
+}
+
+export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'unknown';
+const ATTEMPT_OUTCOME: Record<RunRecord['state'], AttemptOutcome> = { STARTED: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed', SKIPPED: 'unknown' };
 
 export function stepView(run: RunRecord, job: Job) {
   return {
@@ -88,6 +117,12 @@ export function jobSummaryView(record: JobRecord) {
     job: record.job,
     currentDay: progressOf(record, !record.job.action).currentDay ?? null,
     progress: progressView(record),
+    /** How its runs went (src/lib/progress.ts JobOutcome): a COMPLETED job whose runs all failed is `failed`. */
+    outcome: outcomeOf(record.status, record.progress),
+    /** Failed, or has failed runs: the dashboard's "needs attention". */
+    needsAttention: needsAttention(record.status, record.progress),
+    /** The latest live run counted, with its error when it failed; null before the first. */
+    lastRun: record.lastRun ?? null,
     nextRunAt: isFinalStatus(record.status) ? null : record.nextRunAt,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -143,14 +178,16 @@ export function jobsPageView(page: Page<JobRecord>) {
  * `GET /jobs/{id}`: the summary, with one page of runs as steps, the executions, the final report and the
  * scheduling settings the job runs under (defaults filled in, as in the upcoming view).
  */
-export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }, extras: ExtrasPage = { requests: [], runs: [] }) {
+export function jobDetailView(record: JobRecord, runs: { items: RunRecord[]; cursor?: string }, extras: ExtrasPage = { requests: [], runs: [] }, runsOrder: 'asc' | 'desc' = 'asc') {
   const summary = jobSummaryView(record);
   return {
     ...summary,
     settings: scheduleSettingsView(record.job),
     progress: { ...summary.progress, steps: runs.items.map((run) => stepView(run, record.job)) },
+    /** The order of `progress.steps` (`?runsOrder=`): oldest first by default, `desc` newest first. */
+    runsOrder,
     /** Derived from this page of runs; the first page of a workflow holds its whole sequence. */
-    statusHistory: statusHistory(record, runs.items),
+    statusHistory: statusHistory(record, [...runs.items].sort((a, b) => a.index - b.index)),
     executions: record.executionArns,
     /** ContinueAsNew generation of the latest execution (0 for the first); every execution is listed above. */
     generation: Math.max(0, record.executionArns.length - 1),
@@ -218,6 +255,21 @@ export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progres
         phase: run.phase,
         missed: Date.parse(run.plannedAt ?? run.runAt) < now.getTime() - MISSED_GRACE_MS,
       })),
+  };
+}
+
+/**
+ * `GET /jobs/{id}/executions/{generation}/history`: one execution — status, start, stop, duration — and a
+ * page of its events as GetExecutionHistory gives them (flattened: state, input, output, error, cause).
+ */
+export function executionHistoryView(answer: { record: JobRecord; generation: number; execution: ExecutionSummary; events: ExecutionEvent[]; cursor?: string }, now: Date) {
+  return {
+    jobId: answer.record.jobId,
+    generation: answer.generation,
+    generations: answer.record.executionArns.length,
+    execution: { ...answer.execution, durationMs: executionDurationMs(answer.execution, now) },
+    events: answer.events,
+    cursor: answer.cursor ?? null,
   };
 }
 

@@ -354,6 +354,8 @@ describe('GET /jobs/{id}', () => {
       finishedAt: '2024-12-06T10:00:00.200Z',
       durationMs: 200,
       attempts: 1,
+      attemptHistory: [{ attempt: 1, outcome: 'succeeded', startedAt: '2024-12-06T10:00:00.000Z', endedAt: '2024-12-06T10:00:00.200Z', error: null, delayMs: null }],
+      lastFailure: null,
     });
     expect(reply.body.runsCursor).toBeUndefined();
   });

@@ -298,7 +298,8 @@ describe('sls package', () => {
       ].sort(),
     );
     // api: the stores (status-index for listing by status, Scan for listing all and /stats, BatchWriteItem
-    // for DELETE) and src/adapters/sfn.ts (StartExecution, StopExecution, ListExecutions as its ping).
+    // for DELETE) and src/adapters/sfn.ts (StartExecution, StopExecution, ListExecutions as its ping,
+    // DescribeExecution and GetExecutionHistory for an execution's history).
     expect(granted('api').sort()).toEqual(
       [
         `dynamodb:GetItem ${table}`,
@@ -311,6 +312,8 @@ describe('sls package', () => {
         `states:StartExecution ${states('stateMachine', 'step-scheduler-dev-scheduler')}`,
         `states:ListExecutions ${states('stateMachine', 'step-scheduler-dev-scheduler')}`,
         `states:StopExecution ${states('execution', 'step-scheduler-dev-scheduler:*')}`,
+        `states:DescribeExecution ${states('execution', 'step-scheduler-dev-scheduler:*')}`,
+        `states:GetExecutionHistory ${states('execution', 'step-scheduler-dev-scheduler:*')}`,
       ].sort(),
     );
   });

@@ -13,12 +13,12 @@ function thrown(act: () => unknown): unknown {
 
 describe('matchRoute', () => {
   it.each(ROUTES.map((route) => [route.method, route.path] as const))('reaches %s %s', (method, path) => {
-    const concrete = path.replace(/\{id\}/g, 'daily-report');
+    const concrete = path.replace(/\{id\}/g, 'daily-report').replace('{generation}', '0');
 
     const match = matchRoute(method, concrete);
 
     expect(match.key).toBe(`${method} ${path}`);
-    expect(match.params).toEqual(path.includes('{id}') ? { id: 'daily-report' } : {});
+    expect(match.params).toEqual({ ...(path.includes('{id}') ? { id: 'daily-report' } : {}), ...(path.includes('{generation}') ? { generation: '0' } : {}) });
   });
 
   it('tells GET /jobs from GET /jobs/{id} and GET /jobs/{id}/upcoming', () => {

@@ -61,6 +61,8 @@ describe('stepView', () => {
       finishedAt: '2024-12-05T10:00:03Z',
       durationMs: 2000,
       attempts: 1,
+      attemptHistory: [{ attempt: 1, outcome: 'succeeded', startedAt: '2024-12-05T10:00:01Z', endedAt: '2024-12-05T10:00:03Z', error: null, delayMs: null }],
+      lastFailure: null,
     });
   });
 
@@ -100,6 +102,9 @@ describe('jobSummaryView', () => {
       // A workflow's seed-000 days are derived from its counters: run `cursor` (1) is day 2.
       currentDay: 2,
       progress: { percentage: 25, completedRuns: 2, failedRuns: 0, skippedRuns: 0, totalRuns: 8, completedDays: 2, totalDays: 8 },
+      outcome: 'in_progress',
+      needsAttention: false,
+      lastRun: null,
       nextRunAt: '2024-12-07T10:00:00Z',
       createdAt: '2024-12-04T10:00:00Z',
       updatedAt: '2024-12-06T10:00:01Z',
