@@ -24,6 +24,7 @@ import { toDomainError } from './aws-errors';
 import { FilesDir } from './files-dir';
 import { guardedFetch, PUBLIC_ONLY, type NetGuard } from './guarded-http';
 import { snsSubject } from './notifier';
+import { perRegion } from './clients';
 
 /** SNS and SQS take messages of up to 256 KiB; a report past that drops its copy of the job input. */
 const MAX_MESSAGE_BYTES = 256 * 1024 - 1024;
@@ -91,18 +92,6 @@ function keyAttribute(report: FailureReport): Record<string, MessageAttributeVal
   };
 }
 
-/** One client per region and container: connection pool and credentials outlive an invocation. */
-function perRegion<C>(make: (region: string) => C): (region: string) => C {
-  const clients = new Map<string, C>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = make(region);
-      clients.set(region, client);
-    }
-    return client;
-  };
-}
 
 /**
  * What is known of each outbox file in this process: the idempotency keys in it, as of its size then.

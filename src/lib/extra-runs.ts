@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { PermanentError, ValidationError } from './errors';
-import { DateTimeSchema, type Job, type Phase, type Schedule } from './job';
+import { DateTimeSchema, type Job, type Schedule } from './job';
 import type { JsonValue } from './json';
 import type { ExtraRequest } from './store';
 import { executionName } from './continue-as-new';

@@ -6,7 +6,7 @@
  * dynalite ignores ReturnValuesOnConditionCheckFailure, so after a failed condition the store reads the
  * item back (consistently) to tell which case it was.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobConflictError, JobNotActiveError, JobNotFoundError, TransientError } from '../../lib/errors';
 import type { Job } from '../../lib/job';
 import { initialStatus, isFinalStatus, PAUSED } from '../../lib/status';
@@ -15,7 +15,7 @@ import { JOB_SK, STATUS_INDEX, jobKey, jobPk } from '../table';
 import { finalValues, iso, NOT_FINAL, Update } from './expressions';
 import { nextRunAttributes, sameJob, toJobRecord, type JobItem } from './items';
 import { checkLimit, collect, decodeCursor, encodeCursor, pick, STATUS_INDEX_KEY, TABLE_KEY, type Key } from './paging';
-import { sendConditional, sendTranslated, updateIf } from './send';
+import { getItem, sendConditional, sendTranslated, updateIf } from './send';
 
 /** Attempts at a write whose item keeps changing under it before that is reported as transient. */
 const MAX_OPTIMISTIC_ATTEMPTS = 5;
@@ -230,8 +230,7 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async getJobItem(jobId: string): Promise<JobItem | undefined> {
-    const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true })));
-    return out.Item as JobItem | undefined;
+    return getItem<JobItem>(this.client, this.tableName, jobKey(jobId));
   }
 
   /** Move a job to a final status unless it already has one; either way return the record as it ends up. */

@@ -2,14 +2,14 @@
  * The RequestStore on DynamoDB: trigger and backfill requests, in the job's partition beside its live
  * runs under their own sort-key prefix (src/adapters/table.ts). Their runs are the ledger's (run-ledger.ts).
  */
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../lib/errors';
 import { RequestNotActiveError, type RequestState } from '../../lib/extra-runs';
 import type { ExtraRequest, NewExtraRequest, RequestStore } from '../../lib/store';
 import { idempotencyItemKey, jobKey, jobPk, REQUEST_SK_PREFIX, requestKey } from '../table';
 import { iso, Update } from './expressions';
 import { toRequest, type RequestItem } from './items';
-import { sendConditional, sendTranslated, updateIf } from './send';
+import { getItem, sendConditional, sendTranslated, updateIf } from './send';
 
 /**
  * @example
@@ -42,8 +42,7 @@ export class DynamoDbRequestStore implements RequestStore {
         this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...key, requestId, createdAt: iso(input.now) }, ConditionExpression: 'attribute_not_exists(pk)' })),
       );
       if (!claimed) {
-        const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })));
-        const first = (out.Item as { requestId?: string } | undefined)?.requestId;
+        const first = (await getItem<{ requestId?: string }>(this.client, this.tableName, key))?.requestId;
         if (first === undefined) throw new TransientError(`the idempotency key of job ${input.jobId} was deleted while it was being read`);
         requestId = first;
         keyed = true;
@@ -144,7 +143,6 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   private async getRequestItem(jobId: string, requestId: string): Promise<RequestItem | undefined> {
-    const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: requestKey(jobId, requestId), ConsistentRead: true })));
-    return out.Item as RequestItem | undefined;
+    return getItem<RequestItem>(this.client, this.tableName, requestKey(jobId, requestId));
   }
 }

@@ -9,7 +9,7 @@
  * the settle does to its parent (`settlement`), so whoever finds a run settled but not counted — a losing
  * settler, a re-delivered begin after a crash between the two writes — counts it from the item alone.
  */
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobNotActiveError, PermanentError, RunAlreadyFinishedError, TransientError } from '../../lib/errors';
 import { RequestNotActiveError } from '../../lib/extra-runs';
 import type { Job, Phase } from '../../lib/job';
@@ -22,7 +22,7 @@ import { finalValues, iso, IS_FINAL, NOT_FINAL, Update } from './expressions';
 import { nextRunAttributes, settlementOf, toRunRecord, type JobItem, type RequestItem, type RunItem } from './items';
 import type { DynamoDbJobStore } from './job-store';
 import { checkLimit, collect, decodeCursor, encodeCursor, TABLE_KEY, type Key } from './paging';
-import { sendConditional, sendTranslated, updateIf } from './send';
+import { getItem, sendConditional, sendTranslated, updateIf } from './send';
 
 /** Attempts at a write whose item keeps changing under it before that is reported as transient. */
 const MAX_OPTIMISTIC_ATTEMPTS = 5;
@@ -332,8 +332,7 @@ export class DynamoDbRunLedger implements RunLedger {
   }
 
   private async getItem(ref: RunRef): Promise<RunItem | undefined> {
-    const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKey(ref), ConsistentRead: true })));
-    return out.Item as RunItem | undefined;
+    return getItem<RunItem>(this.client, this.tableName, itemKey(ref));
   }
 
   /** Live run items from `from` to `to`, in order. */
@@ -407,8 +406,7 @@ export class DynamoDbRunLedger implements RunLedger {
     const update = new Update().set('updatedAt', iso(input.now)).names('state').values({ ':running': 'RUNNING' });
     // Admits a request that exists and is still running.
     if (await updateIf(this.client, this.tableName, requestKey(input.jobId, requestId), update, 'attribute_exists(pk) AND #state = :running')) return;
-    const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: requestKey(input.jobId, requestId), ConsistentRead: true })));
-    const request = out.Item as RequestItem | undefined;
+    const request = await getItem<RequestItem>(this.client, this.tableName, requestKey(input.jobId, requestId));
     throw new RequestNotActiveError(input.jobId, requestId, request ? request.state : 'gone (its job was deleted)');
   }
 
@@ -479,8 +477,7 @@ export class DynamoDbRunLedger implements RunLedger {
     full.values(parent.live ? { ...finalValues(), ':paused': PAUSED } : { ':running': 'RUNNING' });
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
       if (await updateIf(this.client, this.tableName, parent.key, full, `#cursor < :index AND ${active}`)) return;
-      const out = await sendTranslated('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: parent.key, ConsistentRead: true })));
-      const stored = out.Item as (JobItem & RequestItem) | undefined;
+      const stored = await getItem<JobItem & RequestItem>(this.client, this.tableName, parent.key);
       if (stored === undefined) {
         if (parent.live) throw new JobNotActiveError(ref.jobId, 'deleted');
         throw new RequestNotActiveError(ref.jobId, ref.series.kind === 'live' ? '' : ref.series.requestId, 'gone (its job was deleted)');

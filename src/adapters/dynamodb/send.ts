@@ -3,7 +3,7 @@
  * retryable TransientError the ASL names; a failed condition is an answer (undefined) for the caller to
  * read back and decide on; anything else passes through as the bug it is.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { classifyAwsError, dynamoDbUnreachable, toDomainError } from '../aws-errors';
 import type { Update } from './expressions';
 
@@ -49,4 +49,13 @@ export function updateIf(client: DynamoDBDocumentClient, tableName: string, key:
   return sendConditional('UpdateItem', () =>
     client.send(new UpdateCommand({ TableName: tableName, Key: key, ...update.build(condition), ...(returnValues ? { ReturnValues: returnValues } : {}) })),
   );
+}
+
+/**
+ * The item at `key`, read consistently (every read of the store decides on what it finds), or undefined.
+ * @example const job = await getItem<JobItem>(client, tableName, jobKey('daily'))
+ */
+export async function getItem<T>(client: DynamoDBDocumentClient, tableName: string, key: Record<string, string>): Promise<T | undefined> {
+  const out = await sendTranslated('GetItem', () => client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })));
+  return out.Item as T | undefined;
 }

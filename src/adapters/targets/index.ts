@@ -14,6 +14,7 @@ import { invokeLambda } from './lambda';
 import { publishSns } from './sns';
 import { sendSqs } from './sqs';
 import { startExecution } from './stepfunctions';
+import { perRegion } from '../clients';
 
 export interface AwsTargetClients {
   sqs: (region: string) => SQSClient;
@@ -23,18 +24,6 @@ export interface AwsTargetClients {
   stepfunctions: (region: string) => SFNClient;
 }
 
-/** One client per region, made on first use. */
-function perRegion<C>(make: (region: string) => C): (region: string) => C {
-  const clients = new Map<string, C>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = make(region);
-      clients.set(region, client);
-    }
-    return client;
-  };
-}
 
 /**
  * The AWS targets; tests pass their own clients (aws-sdk-client-mock).

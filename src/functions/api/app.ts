@@ -103,16 +103,6 @@ function invalid(field: string, message: string): ValidationError {
   return new ValidationError([{ field, message }]);
 }
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (key.toLowerCase() === wanted && values?.[0] !== undefined) return values[0];
-  }
-  return undefined;
-}
 
 /** Compare digests, so neither the token's content nor its length leaks through timing. */
 function sameSecret(given: string, expected: string): boolean {
@@ -122,7 +112,7 @@ function sameSecret(given: string, expected: string): boolean {
 
 function authorize(event: APIGatewayProxyEvent, apiToken: string | undefined): void {
   if (apiToken === undefined) return;
-  const authorization = header(event, 'authorization');
+  const authorization = headerOf(event, 'authorization');
   if (authorization === undefined) throw new UnauthorizedError('this route needs an Authorization: Bearer <token> header');
   const token = /^Bearer[ \t]+(\S.*)$/i.exec(authorization.trim())?.[1];
   if (token === undefined || !sameSecret(token, apiToken)) throw new UnauthorizedError('the bearer token is not valid');
@@ -184,7 +174,7 @@ function jobIdParam(params: Request['params']): string {
 
 /** The Idempotency-Key header of a trigger or backfill, when sent. */
 function idempotencyKeyOf(event: APIGatewayProxyEvent): { idempotencyKey?: string } {
-  const key = header(event, 'idempotency-key');
+  const key = headerOf(event, 'idempotency-key');
   if (key === undefined) return {};
   if (key.length < 1 || key.length > 255) throw invalid('Idempotency-Key', 'must be 1-255 characters');
   return { idempotencyKey: key };
