@@ -9,7 +9,7 @@ import { storeConfig } from '../common/config';
 import type { RunDurations } from '../lib/stats';
 import { dynamoDbUnreachable, toDomainError } from './aws-errors';
 import { documentClient } from './dynamodb/client';
-import { RUN_SK_PREFIX } from './table';
+import { EXTRA_SK_PREFIX, RUN_SK_PREFIX } from './table';
 
 export interface RunDurationsOptions {
   /** Stop after this many durations, so a huge table cannot hold the api Lambda past its timeout. */
@@ -47,8 +47,8 @@ export class DynamoDbRunDurations implements RunDurations {
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: [
-            // Admits run items only (job items have sk JOB)…
-            'begins_with(#sk, :run)',
+            // Admits the run items of every series (live RUN#, triggered or backfilled EXTRA#; not JOB or REQUEST#)…
+            '(begins_with(#sk, :run) OR begins_with(#sk, :extra))',
             // …that finished (a STARTED run has no duration yet)…
             'AND #state <> :started',
             // …and recorded how long they took.
@@ -56,7 +56,7 @@ export class DynamoDbRunDurations implements RunDurations {
           ].join(' '),
           ProjectionExpression: '#durationMs',
           ExpressionAttributeNames: { '#sk': 'sk', '#state': 'state', '#durationMs': 'durationMs' },
-          ExpressionAttributeValues: { ':run': RUN_SK_PREFIX, ':started': 'STARTED' },
+          ExpressionAttributeValues: { ':run': RUN_SK_PREFIX, ':extra': EXTRA_SK_PREFIX, ':started': 'STARTED' },
           ExclusiveStartKey: startKey,
         }),
       );

@@ -53,6 +53,8 @@ export const STOP_CAUSE = 'stopped through the API';
  * 30 s, while DynamoDB and Step Functions see a handful of calls in flight, far below their throttles.
  */
 export const DELETE_CONCURRENCY = 8;
+/** Trigger and backfill requests of one job that GET /stats counts (its newest). */
+const STATS_REQUESTS = 1000;
 /** Trigger and backfill requests a job's detail shows, newest first. */
 export const REQUESTS_SHOWN = 20;
 /** Page size when the service reads every job (delete all, statistics, a restart). */
@@ -318,9 +320,13 @@ export class JobService {
   }
 
   /** What `GET /stats` is computed from (src/lib/stats.ts `buildStats`). */
-  async statsInputs(): Promise<{ jobs: JobRecord[]; durations: number[]; now: Date }> {
+  async statsInputs(): Promise<{ jobs: JobRecord[]; requests: ExtraRequest[]; durations: number[]; now: Date }> {
     const [jobs, durations] = await Promise.all([this.allJobs(), this.ports.runDurations.durations()]);
-    return { jobs, durations, now: this.ports.now() };
+    // Triggered and backfilled runs count too: the requests of the jobs that ever had one (their count spares
+    // the query for the others), each job's newest STATS_REQUESTS.
+    const withRequests = jobs.filter((job) => job.requestsMade !== 0);
+    const requests = (await eachBounded(withRequests, this.deleteConcurrency, (job) => this.ports.extras.listRequests(job.jobId, STATS_REQUESTS))).flat();
+    return { jobs, requests, durations, now: this.ports.now() };
   }
 
   /** Resolves when the store answers: a read of an id no job can have (a space), a cheap miss. */

@@ -123,7 +123,16 @@ export function percentile(values: readonly number[], p: number): number | null 
  * Counts and totals over job records: jobs by status, runs succeeded / failed / retried, executions.
  * @example summarizeJobs(records).byStatus // { COMPLETED: 2, SCHEDULED: 1 }
  */
-export function summarizeJobs(jobs: readonly JobFigures[]) {
+/** The part of a trigger or backfill request the statistics read: its runs count like live runs. */
+export interface RequestFigures {
+  completedRuns: number;
+  failedRuns: number;
+  retries?: number;
+  runDurationMsTotal?: number;
+  executionArns: readonly string[];
+}
+
+export function summarizeJobs(jobs: readonly JobFigures[], requests: readonly RequestFigures[] = []) {
   const byStatus: Record<string, number> = {};
   let completedRuns = 0;
   let failedRuns = 0;
@@ -142,6 +151,14 @@ export function summarizeJobs(jobs: readonly JobFigures[]) {
     executions += Math.max(job.executionArns.length, ran ? 1 : 0);
     const created = Date.parse(job.createdAt);
     if (Number.isFinite(created)) firstCreatedMs = Math.min(firstCreatedMs, created);
+  }
+  // Triggered and backfilled runs are runs like any other: billed, retried, each request an execution.
+  for (const request of requests) {
+    completedRuns += request.completedRuns;
+    failedRuns += request.failedRuns;
+    retries += request.retries ?? 0;
+    runDurationMsTotal += request.runDurationMsTotal ?? 0;
+    executions += Math.max(request.executionArns.length, request.completedRuns + request.failedRuns > 0 ? 1 : 0);
   }
   return {
     total: jobs.length,
@@ -240,11 +257,13 @@ export type CostEstimate = ReturnType<typeof estimateCost>;
  */
 export function buildStats(input: {
   jobs: readonly JobFigures[];
+  /** Trigger and backfill requests: their runs count with the live ones. */
+  requests?: readonly RequestFigures[];
   durations: readonly number[];
   now: Date;
   assumptions?: CostAssumptions;
 }) {
-  const summary = summarizeJobs(input.jobs);
+  const summary = summarizeJobs(input.jobs, input.requests);
   const durations = input.durations.filter((ms) => Number.isFinite(ms) && ms >= 0);
   const totalMs = durations.reduce((sum, ms) => sum + ms, 0);
   return {

@@ -98,6 +98,9 @@ export interface ExtraRequest {
   cursor: number;
   executionArns: string[];
   reason?: string;
+  /** Totals of its runs for GET /stats, as the job keeps them for its live runs (absent before any). */
+  retries?: number;
+  runDurationMsTotal?: number;
 }
 
 export interface NewExtraRequest {

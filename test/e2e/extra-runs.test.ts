@@ -107,8 +107,13 @@ describe('trigger and backfill on a runtime at an hour a second', () => {
     // when the run due now was already late on a loaded machine.
     const live = await until(() => call(runtime, 'GET', '/jobs/backfilled'), (r) => r.body.progress.skippedRuns > 0, 60_000);
 
+    const statsBefore = (await call(runtime, 'GET', '/stats')).body;
     const reply = await call(runtime, 'POST', '/jobs/backfilled/backfill', { from: at(start + 2 * DAY), to: at(start + 6 * DAY) });
     const job = await requestEnded(runtime, 'backfilled', reply.body.requestId);
+    // GET /stats counts backfilled runs like live ones (and the request's execution with them).
+    const statsAfter = (await call(runtime, 'GET', '/stats')).body;
+    expect(statsAfter.runs.completed - statsBefore.runs.completed).toBeGreaterThanOrEqual(5);
+    expect(statsAfter.durations.samples - statsBefore.durations.samples).toBeGreaterThanOrEqual(5);
 
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ kind: 'backfill', from: new Date(start + 2 * DAY).toISOString(), iterations: { first: 2, last: 6 }, runs: { total: 5 } });

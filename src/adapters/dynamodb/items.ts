@@ -68,7 +68,6 @@ export interface RunItem {
 export interface RequestItem extends ExtraRequest {
   pk: string;
   sk: string;
-  retries?: number;
   updatedAt?: string;
   expiresAt?: number;
 }
@@ -121,7 +120,7 @@ export function settlementOf(item: RunItem): ParentChange | undefined {
 }
 
 export function toRequest(item: RequestItem): ExtraRequest {
-  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, retries: _retries, updatedAt: _updatedAt, ...request } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _expiresAt, updatedAt: _updatedAt, ...request } = item;
   return { ...request, executionArns: request.executionArns ?? [] };
 }
 

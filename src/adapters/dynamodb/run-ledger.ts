@@ -36,15 +36,17 @@ interface Parent {
   failed: string;
   skipped: string;
   retries: string;
+  /** The real run time its settled runs took, for GET /stats. */
+  runTime: string;
   /** Its status attribute: the job's `status`, the request's `state`. */
   status: string;
 }
 
 function parentOf(ref: Pick<RunRef, 'jobId' | 'series'>): Parent {
   if (ref.series.kind === 'live') {
-    return { live: true, key: jobKey(ref.jobId), completed: 'progress.completedRuns', failed: 'progress.failedRuns', skipped: 'progress.skippedRuns', retries: 'metrics.retries', status: 'status' };
+    return { live: true, key: jobKey(ref.jobId), completed: 'progress.completedRuns', failed: 'progress.failedRuns', skipped: 'progress.skippedRuns', retries: 'metrics.retries', runTime: 'metrics.runDurationMsTotal', status: 'status' };
   }
-  return { live: false, key: requestKey(ref.jobId, ref.series.requestId), completed: 'completedRuns', failed: 'failedRuns', skipped: 'skippedRuns', retries: 'retries', status: 'state' };
+  return { live: false, key: requestKey(ref.jobId, ref.series.requestId), completed: 'completedRuns', failed: 'failedRuns', skipped: 'skippedRuns', retries: 'retries', runTime: 'runDurationMsTotal', status: 'state' };
 }
 
 function itemKey(ref: RunRef): Key {
@@ -457,8 +459,9 @@ export class DynamoDbRunLedger implements RunLedger {
     const full = counters(new Update()).names(parent.status);
     const final = change?.status !== undefined && isFinalStatus(change.status);
     if (change) {
+      full.increment(parent.runTime, Math.round(change.durationMs ?? 0));
       if (parent.live) {
-        full.set('status', change.status).set('finalReport', change.finalReport).increment('metrics.runDurationMsTotal', Math.round(change.durationMs ?? 0));
+        full.set('status', change.status).set('finalReport', change.finalReport);
         if (change.nextRunAt !== undefined || final) {
           const next = nextRunAttributes(final, change.nextRunAt ?? null, now);
           full.set('nextRunAt', next.nextRunAt);

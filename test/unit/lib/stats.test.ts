@@ -177,6 +177,19 @@ describe('summarizeJobs', () => {
       firstCreatedAt: new Date('2024-12-01T00:00:00Z'),
     });
   });
+
+  it('counts triggered and backfilled runs like live ones: their runs, retries, run time and executions, no job more', () => {
+    const jobs = [figures({ progress: { completedRuns: 2, failedRuns: 0 }, metrics: { retries: 0, runDurationMsTotal: 200 } })];
+    const requests = [
+      { completedRuns: 3, failedRuns: 1, retries: 2, runDurationMsTotal: 400, executionArns: ['r1'] },
+      // A request written before its runs kept totals: none counted, still its execution.
+      { completedRuns: 1, failedRuns: 0, executionArns: [] },
+    ];
+
+    const summary = summarizeJobs(jobs, requests);
+
+    expect(summary).toMatchObject({ total: 1, completedRuns: 6, failedRuns: 1, retries: 2, runDurationMsTotal: 600, executions: 1 + 1 + 1 });
+  });
 });
 
 describe('buildStats', () => {
