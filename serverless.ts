@@ -110,8 +110,10 @@ const FUNCTIONS: Record<string, { definition: FunctionDefinition; statements: St
     definition: {
       handler: 'src/functions/api/handler.handler',
       description: 'HTTP API: start, list, inspect and stop jobs',
+      // No `cors`: API Gateway would answer every preflight with `*`. The dashboard is served by this same API
+      // (same origin); other origins get no CORS headers, as on the local runtime without --allow-origin.
       events: ROUTES.map((route) => ({
-        http: { method: route.method.toLowerCase(), path: route.path, private: route.private, cors: true },
+        http: { method: route.method.toLowerCase(), path: route.path, private: route.private },
       })),
     },
     statements: [

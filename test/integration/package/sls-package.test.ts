@@ -318,6 +318,12 @@ describe('sls package', () => {
     );
   });
 
+  it('answers no CORS preflight with *: no OPTIONS method and no Access-Control header in API Gateway', () => {
+    const methods = ofType('AWS::ApiGateway::Method').map(([, method]) => method.Properties as { HttpMethod: string; Integration?: unknown });
+    expect(methods.filter((method) => method.HttpMethod === 'OPTIONS')).toEqual([]);
+    expect(JSON.stringify(methods)).not.toContain('Access-Control-Allow-Origin');
+  });
+
   it('exposes the API routes through API Gateway', () => {
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod);
 
