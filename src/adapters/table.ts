@@ -143,3 +143,15 @@ export function extraRunKey(jobId: string, requestId: string, index: number): { 
 export function idempotencyItemKey(jobId: string, kind: string, key: string): { pk: string; sk: string } {
   return { pk: jobPk(jobId), sk: `${IDEMPOTENCY_SK_PREFIX}${kind}#${createHash('sha256').update(key).digest('hex')}` };
 }
+
+/** `sk` of the item that ties a client's Idempotency-Key on `POST /jobs` to the job it created. */
+export const SUBMIT_KEY_SK = 'IDEMPOTENCY';
+
+/**
+ * The key of the item a `POST /jobs` Idempotency-Key leaves behind: a partition of its own (the job's id is
+ * what it tells), with an `sk` no listing of jobs or runs reads.
+ * @example submitKeyItemKey('click-1') // { pk: 'SUBMIT#<sha-256 of the key>', sk: 'IDEMPOTENCY' }
+ */
+export function submitKeyItemKey(key: string): { pk: string; sk: string } {
+  return { pk: `SUBMIT#${createHash('sha256').update(key).digest('hex')}`, sk: SUBMIT_KEY_SK };
+}

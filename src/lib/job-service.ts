@@ -98,16 +98,18 @@ export class JobService {
    * between the two writes) is started by the next submit of the same job.
    * @example await service.submit(job) // { outcome: 'created', record: { status: 'SCHEDULED', … }, executionArn: 'arn:…:daily' }
    */
-  async submit(job: Job): Promise<SubmitAnswer> {
+  async submit(job: Job, options: { idempotencyKey?: string } = {}): Promise<SubmitAnswer> {
     const total = totalRuns(job);
     const { outcome, record } = await this.ports.store.createJob(job, {
       totalRuns: total,
       nextRunAt: nextRun(job, { iteration: 0 }, total).runAt,
       now: this.ports.now(),
+      ...options,
     });
     let executionArn = record.executionArns.at(-1) ?? null;
     if (executionArn === null && !isFinalStatus(record.status)) {
-      executionArn = await this.startAndRecord({ jobId: job.id }, job.id, { job });
+      // The stored job (the first submit's, under an Idempotency-Key) is the one that runs.
+      executionArn = await this.startAndRecord({ jobId: record.jobId }, record.jobId, { job: record.job });
     }
     return { outcome, record, executionArn };
   }

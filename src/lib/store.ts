@@ -57,7 +57,11 @@ export interface JobRecord {
 
 export interface JobStore {
   /** Write a new job; 'exists' when the same job is already stored (idempotent start). Throws JobConflictError for a different job under the id. */
-  createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
+  /**
+   * With `idempotencyKey` (a client's Idempotency-Key): a second submit with the same key finds the job the
+   * first one created ('exists'), whatever body and id it carries (a seed body gets a fresh id each time).
+   */
+  createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   listJobs(query: { status?: string; group?: string; tag?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>>;
   /** Mark a going job PAUSED with an optional note; a paused job is returned as it is; a final one throws JobNotActiveError. */

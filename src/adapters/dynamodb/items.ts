@@ -24,6 +24,8 @@ export interface JobItem extends Omit<JobRecord, 'nextRunAt' | 'progress'> {
   nextRunAt: string;
   /** Set while a job that is still going has no next run; `nextRunAt` then holds the time of that write. */
   noNextRun?: boolean;
+  /** `pk` of the item its POST's Idempotency-Key left (deleted with the job). */
+  submitKey?: string;
   expiresAt?: number;
 }
 
@@ -79,7 +81,7 @@ export function nextRunAttributes(final: boolean, nextRunAt: string | null, now:
 }
 
 export function toJobRecord(item: JobItem): JobRecord {
-  const { pk: _pk, sk: _sk, noNextRun, nextRunAt, expiresAt: _expiresAt, progress, ...rest } = item;
+  const { pk: _pk, sk: _sk, noNextRun, nextRunAt, expiresAt: _expiresAt, submitKey: _submitKey, progress, ...rest } = item;
   // seed-000's day counters are derived on read (src/lib/progress.ts); older items still carry them.
   const { currentDay: _currentDay, completedDays: _completedDays, totalDays: _totalDays, ...counters } = progress;
   return {

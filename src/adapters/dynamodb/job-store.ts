@@ -11,7 +11,7 @@ import { JobConflictError, JobNotActiveError, JobNotFoundError, TransientError }
 import type { Job } from '../../lib/job';
 import { initialStatus, isFinalStatus, PAUSED } from '../../lib/status';
 import type { JobRecord, JobStore, Page } from '../../lib/store';
-import { JOB_SK, STATUS_INDEX, jobKey, jobPk } from '../table';
+import { JOB_SK, STATUS_INDEX, SUBMIT_KEY_SK, jobKey, jobPk, submitKeyItemKey } from '../table';
 import { finalValues, iso, NOT_FINAL, Update } from './expressions';
 import { nextRunAttributes, sameJob, toJobRecord, type JobItem } from './items';
 import { checkLimit, collect, decodeCursor, encodeCursor, pick, STATUS_INDEX_KEY, TABLE_KEY, type Key } from './paging';
@@ -40,7 +40,28 @@ export class DynamoDbJobStore implements JobStore {
     private readonly tableName: string,
   ) {}
 
-  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }> {
+  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }> {
+    if (input.idempotencyKey !== undefined) {
+      const key = submitKeyItemKey(input.idempotencyKey);
+      // The key's item is written first and names the job; a repeat finds it, and so the first job. It
+      // expires after a day (TTL), as idempotency keys of HTTP APIs commonly do.
+      const claimed = await sendConditional('PutItem', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, jobId: job.id, createdAt: iso(input.now), expiresAt: Math.floor(input.now.getTime() / 1000) + 86_400 },
+            // Admits a key never used.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      if (!claimed) {
+        const first = await getItem<{ jobId?: string }>(this.client, this.tableName, key);
+        const existing = first?.jobId === undefined ? undefined : await this.getJobItem(first.jobId);
+        // The first job was deleted since: this submit stands on its own.
+        if (existing) return { outcome: 'exists', record: toJobRecord(existing) };
+      }
+    }
     const now = iso(input.now);
     const status = initialStatus(job);
     const { nextRunAt, noNextRun } = nextRunAttributes(isFinalStatus(status), input.nextRunAt, now);
@@ -58,6 +79,8 @@ export class DynamoDbJobStore implements JobStore {
       executionArns: [],
       metrics: { retries: 0, runDurationMsTotal: 0 },
       requestsMade: 0,
+      // The Idempotency-Key's item, deleted with the job.
+      ...(input.idempotencyKey === undefined ? {} : { submitKey: submitKeyItemKey(input.idempotencyKey).pk }),
     };
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
       const created = await sendConditional('PutItem', () =>
@@ -212,9 +235,9 @@ export class DynamoDbJobStore implements JobStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#submitKey': 'submitKey' },
             ExpressionAttributeValues: { ':pk': pk },
-            ProjectionExpression: '#pk, #sk',
+            ProjectionExpression: '#pk, #sk, #submitKey',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
@@ -222,6 +245,9 @@ export class DynamoDbJobStore implements JobStore {
       );
       const keys = (page.Items ?? []).map((item) => pick(item, TABLE_KEY));
       hadJob ||= keys.some((key) => key.sk === JOB_SK);
+      // The job's Idempotency-Key item lives in a partition of its own: it goes with the runs.
+      const submitKey = (page.Items ?? []).find((item) => item.sk === JOB_SK)?.submitKey;
+      if (typeof submitKey === 'string') keys.push({ pk: submitKey, sk: SUBMIT_KEY_SK });
       await this.deleteKeys(keys.filter((key) => key.sk !== JOB_SK));
       startKey = page.LastEvaluatedKey as Key | undefined;
     } while (startKey);

@@ -172,7 +172,7 @@ function jobIdParam(params: Request['params']): string {
   return id;
 }
 
-/** The Idempotency-Key header of a trigger or backfill, when sent. */
+/** The Idempotency-Key header of a POST that creates something (a job, a trigger, a backfill), when sent. */
 function idempotencyKeyOf(event: APIGatewayProxyEvent): { idempotencyKey?: string } {
   const key = headerOf(event, 'idempotency-key');
   if (key === undefined) return {};
@@ -362,7 +362,8 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
       // Defaults the schema adds make the execution input ({ job }) a little larger than the body: check what is sent.
       const inputBytes = Buffer.byteLength(JSON.stringify({ job }), 'utf8');
       if (inputBytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(inputBytes, MAX_BODY_BYTES);
-      const answer = await service.submit(job);
+      // With an Idempotency-Key a repeated POST answers 200 with the first job, though a seed body gets a fresh id.
+      const answer = await service.submit(job, idempotencyKeyOf(event));
       return json(answer.outcome === 'created' ? 201 : 200, submitView(answer));
     },
 

@@ -187,6 +187,22 @@ describe('POST /jobs', () => {
     expect(second.body.jobId).not.toBe(first.body.jobId);
   });
 
+  it('answers a repeated Idempotency-Key with the first job (200), though a seed body gets a fresh id each time, and starts nothing more', async () => {
+    const headers = { 'Idempotency-Key': 'nightly-report-2024-12-04' };
+    const startedBefore = t.executions.started.length;
+
+    const first = await t.call('POST', '/jobs', { body: { config: {} }, headers });
+    const again = await t.call('POST', '/jobs', { body: { config: {} }, headers });
+    const otherKey = await t.call('POST', '/jobs', { body: { config: {} }, headers: { 'Idempotency-Key': 'another' } });
+    const tooLong = await t.call('POST', '/jobs', { body: { config: {} }, headers: { 'Idempotency-Key': 'k'.repeat(256) } });
+
+    expect([first.status, again.status, otherKey.status, tooLong.status]).toEqual([201, 200, 201, 400]);
+    expect(again.body).toEqual(first.body);
+    expect(otherKey.body.jobId).not.toBe(first.body.jobId);
+    expect(tooLong.body.error).toMatchObject({ field: 'Idempotency-Key' });
+    expect(t.executions.started.length - startedBefore).toBe(2);
+  });
+
   it('takes seed 001’s { action, payload, run_at, recurrence } body as an action job', async () => {
     const reply = await t.call('POST', '/jobs', {
       body: {
