@@ -27,13 +27,14 @@ interface Run {
   stderr: string;
 }
 
-/** One CLI call against the local endpoint, with dummy credentials and no shared config or pager. */
+/** One CLI call against the local endpoint, with the keys the runtime printed and no shared config or pager. */
 function aws(...args: string[]): Promise<Run> {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // The runtime's own keys: its endpoints refuse any other caller (src/local/credentials.ts).
+    AWS_ACCESS_KEY_ID: runtime.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: runtime.credentials.secretAccessKey,
     AWS_CONFIG_FILE: path.join(home, 'config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
     AWS_PAGER: '',
