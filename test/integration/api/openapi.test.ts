@@ -54,7 +54,7 @@ describe('the document', () => {
     const documented = Object.entries(doc.paths).flatMap(([route, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${route}`));
     const routes = ROUTES.map((route) => `${route.method} ${route.path}`);
     expect(documented.sort()).toEqual([...routes].sort());
-    expect(documented).toHaveLength(22);
+    expect(documented).toHaveLength(23);
   });
 
   it('asks for the API key or token on private routes only, and names every path parameter', () => {
@@ -200,6 +200,7 @@ describe('answers of the local runtime', () => {
     await call('GET', '/jobs/{id}', '/jobs/future', 200);
     await call('GET', '/jobs/{id}', '/jobs/nope', 404);
     await call('GET', '/jobs/{id}/upcoming', '/jobs/future/upcoming?count=3', 200);
+    await call('GET', '/jobs/{id}/executions/{generation}/history', '/jobs/future/executions/0/history?limit=5', 200);
     await call('POST', '/jobs/{id}/pause', '/jobs/future/pause', 200, { note: 'maintenance' });
     await call('POST', '/jobs/{id}/trigger', '/jobs/future/trigger', 202, { note: 'now' });
     await call('POST', '/jobs/{id}/resume', '/jobs/future/resume', 200);
