@@ -18,8 +18,9 @@ import type { JobRecord, JobStore, RequestStore } from './store';
 import type { FailureSink, Notifier, RunHistory, StepRegistry } from './steps';
 
 export interface AttemptDeps {
-  jobs: JobStore;
-  requests: RequestStore;
+  /** The job side the attempt needs: the previous result of a trigger, the first run's execution, the end. */
+  jobs: Pick<JobStore, 'getJob' | 'recordExecution' | 'completeJob'>;
+  requests: Pick<RequestStore, 'getRequest' | 'endRequest'>;
   runs: RunLedger;
   steps: StepRegistry;
   notifier: Notifier;

@@ -152,6 +152,15 @@ export class MemoryJobStore implements JobStorePort {
     return copy(record);
   }
 
+  /** COMPLETED unless already final (the attempt's finish). */
+  async completeJob(jobId: string, now: Date): Promise<JobRecord> {
+    const record = this.require(jobId);
+    if (isFinalStatus(record.status)) return copy(record);
+    this.log.push(`store.completeJob ${jobId}`);
+    Object.assign(record, { status: 'COMPLETED', nextRunAt: null, finishedAt: now.toISOString(), updatedAt: now.toISOString() });
+    return copy(record);
+  }
+
   /** FAILED unless already final: the first stop wins. */
   async failJob(jobId: string, reason: string, now: Date): Promise<JobRecord> {
     const record = this.require(jobId);
