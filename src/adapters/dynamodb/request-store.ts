@@ -9,7 +9,7 @@ import type { ExtraRequest, NewExtraRequest, RequestStore } from '../../lib/stor
 import { idempotencyItemKey, jobKey, jobPk, REQUEST_SK_PREFIX, requestKey } from '../table';
 import { iso, Update } from './expressions';
 import { toRequest, type RequestItem } from './items';
-import { getItem, sendConditional, sendTranslated, updateIf } from './send';
+import { getItem, queryAll, sendConditional, sendTranslated, updateIf } from './send';
 
 /**
  * @example
@@ -101,26 +101,14 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async listRunningRequests(jobId: string): Promise<ExtraRequest[]> {
-    const running: ExtraRequest[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await sendTranslated('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            FilterExpression: '#state = :running',
-            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
-            ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': REQUEST_SK_PREFIX, ':running': 'RUNNING' },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      running.push(...((out.Items ?? []) as RequestItem[]).map(toRequest));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return running;
+    const running = await queryAll<RequestItem>(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      FilterExpression: '#state = :running',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#state': 'state' },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': REQUEST_SK_PREFIX, ':running': 'RUNNING' },
+    });
+    return running.map(toRequest);
   }
 
   async recordExecution(jobId: string, requestId: string, executionArn: string): Promise<void> {

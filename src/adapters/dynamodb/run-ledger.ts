@@ -21,7 +21,7 @@ import { toRunRecord, type RunItem } from './items';
 import type { DynamoDbJobStore } from './job-store';
 import { countOf, parentOf, Parents, type Count, type Parent } from './parents';
 import { checkLimit, collect, decodeCursor, encodeCursor, TABLE_KEY, type Key } from './paging';
-import { getItem, sendConditional, sendTranslated, updateIf } from './send';
+import { getItem, queryAll, sendConditional, sendTranslated, updateIf } from './send';
 
 /** Attempts at a write whose item keeps changing under it before that is reported as transient. */
 const MAX_OPTIMISTIC_ATTEMPTS = 5;
@@ -295,27 +295,15 @@ export class DynamoDbRunLedger implements RunLedger {
   }
 
   /** Live run items from `from` to `to`, in order. */
-  private async itemsBetween(jobId: string, from: number, to: number): Promise<RunItem[]> {
-    const items: RunItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await sendTranslated('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
-            ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': runSk(from), ':to': runSk(to) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      items.push(...((out.Items ?? []) as RunItem[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private itemsBetween(jobId: string, from: number, to: number): Promise<RunItem[]> {
+    return queryAll<RunItem>(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': runSk(from), ':to': runSk(to) },
+    });
   }
+
 
   /** End a run left STARTED inside a skipped range as SKIPPED; false when it settled meanwhile. */
   private async skipStarted(item: RunItem, reason: SkippedRuns['reason'], now: string): Promise<boolean> {

@@ -3,7 +3,7 @@
  * retryable TransientError the ASL names; a failed condition is an answer (undefined) for the caller to
  * read back and decide on; anything else passes through as the bug it is.
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { classifyAwsError, dynamoDbUnreachable, toDomainError } from '../aws-errors';
 import type { Update } from './expressions';
 
@@ -58,4 +58,20 @@ export function updateIf(client: DynamoDBDocumentClient, tableName: string, key:
 export async function getItem<T>(client: DynamoDBDocumentClient, tableName: string, key: Record<string, string>): Promise<T | undefined> {
   const out = await sendTranslated('GetItem', () => client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })));
   return out.Item as T | undefined;
+}
+
+/**
+ * Every item a Query finds, page after page, read consistently (for the few reads that need them all: a
+ * job's running requests, the runs inside a skipped range).
+ * @example await queryAll<RunItem>(client, { TableName, KeyConditionExpression: '#pk = :pk', … })
+ */
+export async function queryAll<T>(client: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'ConsistentRead'>): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await sendTranslated('Query', () => client.send(new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: startKey })));
+    items.push(...((out.Items ?? []) as T[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
