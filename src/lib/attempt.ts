@@ -285,7 +285,7 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
       change: parentChange(ref, job, schedule, { state: 'SUCCEEDED', durationMs, ...(outcome.finalReport === undefined ? {} : { finalReport: outcome.finalReport }) }),
       phase: schedule.phase,
       iteration: schedule.iteration,
-      plannedAt: beginInput(deps, input, ref).plannedAt,
+      plannedAt: begin.plannedAt,
       now: deps.now(),
       ...expiry(job, deps.now()),
     });
@@ -320,6 +320,7 @@ async function noteAttemptFailure(deps: AttemptDeps, ref: RunRef, attempt: numbe
 export async function recordFailure(deps: AttemptDeps, input: FailureInput): Promise<NextCursor> {
   const { job, schedule, cursor } = input;
   const ref = refOf(job, cursor, schedule);
+  const begin = beginInput(deps, input, ref);
   const policy = failurePolicy(job);
   const error = describeCaughtError(input.error);
   let failed: RunRecord;
@@ -330,7 +331,7 @@ export async function recordFailure(deps: AttemptDeps, input: FailureInput): Pro
       change: parentChange(ref, job, schedule, { state: 'FAILED', policy, message: error.message }),
       phase: schedule.phase,
       iteration: schedule.iteration,
-      plannedAt: beginInput(deps, input, ref).plannedAt,
+      plannedAt: begin.plannedAt,
       now: deps.now(),
       realNowMs: Date.now(),
       ...expiry(job, deps.now()),
@@ -345,7 +346,7 @@ export async function recordFailure(deps: AttemptDeps, input: FailureInput): Pro
     } else {
       // Settled a success after all: counted on its parent if a crash kept it from that; a parent that
       // stopped meanwhile ends the series.
-      const begun = await deps.runs.begin(beginInput(deps, input, ref));
+      const begun = await deps.runs.begin(begin);
       if (begun.kind !== 'already-settled') {
         // A settled run never becomes runnable again; reaching here means the ledger broke that rule.
         throw new PermanentError(`run ${ref.index} of job ${job.id} was reported settled and then could be begun again`);

@@ -8,8 +8,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Job } from '../../lib/job';
 import type { JsonValue } from '../../lib/json';
-import type { AttemptRecord, ParentChange, RunRecord } from '../../lib/ledger';
-import { isFinalStatus, type JobStatus } from '../../lib/status';
+import type { ParentChange, RunRecord } from '../../lib/ledger';
+import { isFinalStatus } from '../../lib/status';
 import type { ExtraRequest, JobRecord, RunCounters } from '../../lib/store';
 
 /**
@@ -29,35 +29,22 @@ export interface JobItem extends Omit<JobRecord, 'nextRunAt' | 'progress'> {
   expiresAt?: number;
 }
 
-export interface RunItem {
+/**
+ * A run item: the record's fields as stored, plus keys and what only the item keeps. Live runs store their
+ * iteration (= their index) and no series fields; manual runs their request, kind and index (a trigger
+ * stored before the ledger has no iteration), so those are optional here and filled in by toRunRecord.
+ */
+export interface RunItem extends Omit<RunRecord, 'kind' | 'requestId' | 'index' | 'iteration'> {
   pk: string;
   sk: string;
-  jobId: string;
-  /** Live runs store their iteration (= their index); manual runs their request, kind and index. */
   iteration?: number;
   requestId?: string;
   kind?: 'trigger' | 'backfill';
   index?: number;
-  phase: RunRecord['phase'];
-  plannedAt: string;
-  startedAt: string;
   /** Epoch ms of `startedAt`, so a duration can be computed in a write. */
   startedAtMs?: number;
   /** Real epoch ms of the last begin (the local clock may be warped), for a failure's duration. */
   startedAtRealMs?: number;
-  finishedAt?: string;
-  durationMs?: number;
-  attempts: number;
-  state: RunRecord['state'];
-  result?: JsonValue;
-  error?: { name: string; message: string };
-  statusAfter?: JobStatus;
-  executionArn?: string;
-  failureDeliveredAt?: string;
-  skippedThrough?: number;
-  skipReason?: RunRecord['skipReason'];
-  /** The attempts before the current one (src/lib/ledger.ts AttemptRecord), the last ATTEMPTS_KEPT. */
-  earlierAttempts?: AttemptRecord[];
   /** Why the current attempt's step threw, noted for the next begin to keep in `earlierAttempts`. */
   attemptFailure?: { attempt: number; at: string; error: { name: string; message: string } };
   /** What the settle does to the parent, so anyone can finish the count from the item alone. */
