@@ -8,93 +8,16 @@
  * completed + failed + skipped = totalRuns), and the webhook receiver must have seen each run's
  * Idempotency-Key more than once only when a kill came between the deliveries.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type AddressInfo } from 'node:net';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { childConfig as config, cleanUpChildren, documents, kill9, runtimeNow, startChildRuntime as startRuntime } from '../support/child-runtime';
 import { callJson, until, type AnyJson } from '../support/http';
 import { checkPartition, checkTable, readPartition } from '../support/invariant';
 
-const root = path.resolve(__dirname, '../..');
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
-
-// ---- the runtime as a child process ------------------------------------------------------------------
-
-/** A port free right now on loopback, so a restart can take the same one again. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Runtime {
-  child: ChildProcess;
-  url: string;
-  dynamoEndpoint: string;
-  tableName: string;
-  /** The keys the runtime's endpoints accept, when it prints them (any key works when it does not). */
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  output: () => string;
-}
-
-interface RuntimeConfig {
-  dataDir: string;
-  speed: number;
-  ports: { api: number; sfn: number; dynamo: number };
-}
-
-const children: ChildProcess[] = [];
-
-/** Start `npm start`'s program on the config's folder and ports; resolves once it printed what it resumed. */
-async function startRuntime(config: RuntimeConfig): Promise<Runtime> {
-  const { api, sfn, dynamo } = config.ports;
-  const args = ['-r', 'ts-node/register/transpile-only', 'src/local/cli.ts', '--port', String(api), '--sfn-port', String(sfn), '--dynamo-port', String(dynamo)];
-  args.push('--data-dir', config.dataDir, '--speed', String(config.speed), '--allow-hosts', '127.0.0.1');
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const url = /HTTP API \+ dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-    const store = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)\s+\(table ([^,]+),/.exec(output);
-    if (url && store?.[1] && store[2] && /resumed/.test(output)) {
-      const keys = /AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+)/.exec(output);
-      const credentials = keys?.[1] && keys[2] ? { accessKeyId: keys[1], secretAccessKey: keys[2] } : { accessKeyId: 'local', secretAccessKey: 'local' };
-      return { child, url, dynamoEndpoint: store[1], tableName: store[2], credentials, output: () => output };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`runtime did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function kill9(runtime: Runtime): Promise<void> {
-  if (runtime.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => runtime.child.once('exit', resolve));
-  runtime.child.kill('SIGKILL');
-  await exited;
-}
-
-function documents(runtime: Runtime): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, region: 'us-east-1', credentials: runtime.credentials }), {
-    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
-  });
-}
-
-/** The runtime's own (warped) clock. */
-async function runtimeNow(runtime: Runtime): Promise<number> {
-  const { body } = await callJson(runtime.url, 'GET', '/health');
-  return Date.parse((body as { now: string }).now);
-}
 
 /** Every job item's id and status, read from the store (after a pause: callers poll it). */
 async function jobStatuses(client: DynamoDBDocumentClient, tableName: string): Promise<Map<string, string>> {
@@ -187,18 +110,7 @@ function unexplainedDeliveries(deliveries: readonly Delivery[], killedAt: readon
 
 // ---- the tests -----------------------------------------------------------------------------------------
 
-const folders: string[] = [];
-
-async function config(speed: number): Promise<RuntimeConfig> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'step-scheduler-kill-'));
-  folders.push(dataDir);
-  return { dataDir, speed, ports: { api: await freePort(), sfn: await freePort(), dynamo: await freePort() } };
-}
-
-afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
+afterAll(cleanUpChildren);
 
 it('kill -9 at random moments loses no run of many hourly webhook jobs with default settings', async () => {
   const SEED = 16;

@@ -211,7 +211,9 @@ export class DynamoDbRunLedger implements RunLedger {
         for (const item of existing) {
           const index = item.iteration ?? 0;
           await gap(index - 1);
-          const counted = countOf(item);
+          // A settled item stored without the parent change it made (a layout before the run ledger) still
+          // holds its outcome: it is counted by its state, never taken for a run cut off.
+          const counted = countOf(item) ?? (item.state === 'SUCCEEDED' || item.state === 'FAILED' ? { through: index, completed: item.state === 'SUCCEEDED' ? 1 : 0, failed: item.state === 'FAILED' ? 1 : 0, skipped: 0 } : undefined);
           if (item.state === 'STARTED' || !counted) {
             // A run begun and cut off (a crash) that the schedule has since passed over: it ends SKIPPED,
             // so no iteration is left without an outcome.
