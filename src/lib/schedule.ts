@@ -271,19 +271,38 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
   // every missed run, one after the other, whatever `overlap` says).
   const overlapped = Number.isFinite(finishedAt) && lastMissedAt < finishedAt && !(Number.isFinite(startedAt) && lastMissedAt < startedAt);
   const policies = policiesOf(job);
+  const catchUpWindowStart = nowMs - policies.catchUpWindowMinutes * 60_000;
+  // A range that begins with runs planned before the previous run began (it began late: a catch-up run)
+  // and ends with runs planned while it was going: the missed ones come first, and catch-up decides on them
+  // when it runs one of them; the overlapped ones are decided at the next Calculate.
+  const firstOverlapped = overlapped && Number.isFinite(startedAt) ? Math.min(firstLive, firstAtOrAfter(job, recurrence, cursor, startedAt)) : cursor.iteration;
+  const missedFirst = catchUpPick(job, recurrence, cursor, policies.catchUp, firstOverlapped, catchUpWindowStart);
   const policy = overlapped ? ({ skip: 'skip', bufferOne: 'one', allow: 'all' } as const)[policies.overlap] : policies.catchUp;
-  const windowStart = overlapped ? Number.NEGATIVE_INFINITY : nowMs - policies.catchUpWindowMinutes * 60_000;
-  const reason = overlapped ? 'overlap' : 'missed';
+  const windowStart = overlapped ? Number.NEGATIVE_INFINITY : catchUpWindowStart;
+  // One reason per range: a range that begins with missed runs is labelled by them.
+  const reason = overlapped && firstOverlapped <= cursor.iteration ? 'overlap' : 'missed';
 
   let runIteration = firstLive;
   if (policy === 'one' && lastMissedAt >= windowStart) runIteration = lastMissed;
   if (policy === 'all') runIteration = Math.min(firstLive, firstAtOrAfter(job, recurrence, cursor, windowStart));
+  if (missedFirst !== undefined) runIteration = missedFirst;
   // …and a workflow always reports: its last run is never passed over either.
   if (workflow && total !== null && runIteration > total - 1) runIteration = total - 1;
   const chosen = nextRun(job, { iteration: runIteration, totalRuns: total }, total);
   const skipped: SkippedRuns | undefined =
     runIteration > cursor.iteration ? { from: cursor.iteration, to: runIteration - 1, count: runIteration - cursor.iteration, reason } : undefined;
   return skipped ? { ...chosen, skipped } : chosen;
+}
+
+/**
+ * The run catch-up would start among the runs cursor.iteration..before-1 (those missed before the previous
+ * run began), or undefined when there is none to start (none, `skip`, or all older than the window).
+ */
+function catchUpPick(job: Job, recurrence: Recurrence | undefined, cursor: CursorLike, catchUp: 'skip' | 'one' | 'all', before: number, windowStart: number): number | undefined {
+  if (before <= cursor.iteration || catchUp === 'skip') return undefined;
+  if (catchUp === 'one') return runTimeMs(job, before - 1, hintOf(cursor)) >= windowStart ? before - 1 : undefined;
+  const first = firstAtOrAfter(job, recurrence, cursor, windowStart);
+  return first < before ? first : undefined;
 }
 
 /** The first iteration >= cursor.iteration planned at or after `t`. */

@@ -17,12 +17,14 @@ export interface LiveRun {
   now: Date;
   series?: Series;
   index?: number;
+  /** The real clock's ms at this moment, when `now` is a warped clock's (the attempt passes Date.now()). */
+  realNowMs?: number;
 }
 
 const ref = (run: LiveRun) => ({ jobId: run.job.id, series: run.series ?? LIVE, index: run.index ?? run.iteration });
 
 export function beginRun(runs: RunLedger, run: LiveRun) {
-  return runs.begin({ ...ref(run), job: run.job, iteration: run.iteration, phase: run.phase, plannedAt: run.plannedAt ?? run.now.toISOString(), totalRuns: run.totalRuns ?? null, now: run.now });
+  return runs.begin({ ...ref(run), job: run.job, iteration: run.iteration, phase: run.phase, plannedAt: run.plannedAt ?? run.now.toISOString(), totalRuns: run.totalRuns ?? null, now: run.now, ...(run.realNowMs === undefined ? {} : { realNowMs: run.realNowMs }) });
 }
 
 export function succeedRun(
@@ -44,6 +46,7 @@ export function succeedRun(
     iteration: run.iteration,
     plannedAt: run.plannedAt ?? run.now.toISOString(),
     now: run.now,
+    ...(run.realNowMs === undefined ? {} : { realNowMs: run.realNowMs }),
   });
 }
 
@@ -67,5 +70,6 @@ export function failRun(
     iteration: run.iteration,
     plannedAt: run.plannedAt ?? run.now.toISOString(),
     now: run.now,
+    ...(run.realNowMs === undefined ? {} : { realNowMs: run.realNowMs }),
   });
 }

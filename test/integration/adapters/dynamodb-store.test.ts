@@ -309,6 +309,18 @@ describe('running a job', () => {
     expect(next.kind).toBe('run');
   });
 
+  test('measures a failed run in real time under a warped clock (issue 15: 9,331,200 ms were warped days)', async () => {
+    const job = actionJob();
+    await create(store, job);
+    const realBegin = 1733306400000; // 2024-12-04T10:00:00Z on the real clock
+    await beginRun(stores.runs, { job, iteration: 0, phase: 'action', now: at(0), realNowMs: realBegin });
+
+    // 108 warped days later on the job's clock, 250 real milliseconds later.
+    const failed = await failRun(stores.runs, { job, iteration: 0, phase: 'action', policy: 'continue', now: at(108 * 86400), realNowMs: realBegin + 250 });
+
+    expect(failed).toMatchObject({ state: 'FAILED', durationMs: 250 });
+  });
+
   test('fails the job under the abort policy, and a late retry of the same failure changes nothing', async () => {
     const job = workflowJob();
     await create(store, job, 3);

@@ -548,6 +548,17 @@ describe('DELETE /jobs/{id}', () => {
     expect((await t.call('GET', '/jobs/daily-report/upcoming')).body.runs).toEqual([]);
   });
 
+  it('gives a stopped job kept for retentionDays its expiresAt, retentionDays after its end (issue 15: it had none)', async () => {
+    await t.call('POST', '/jobs', { body: job({ retentionDays: 7 }) });
+    t.clock.now = new Date(T0 + HOUR);
+
+    await t.call('DELETE', '/jobs/daily-report');
+
+    const stored = (await t.items()).find((item) => item.sk === 'JOB' && item.jobId === 'daily-report');
+    // The later of the stop and the job's planned end (2024-12-07T10:00:00Z), as for a job that completed.
+    expect(stored).toMatchObject({ status: 'CANCELLED', expiresAt: Math.floor(Date.parse('2024-12-14T10:00:00Z') / 1000) });
+  });
+
   it('leaves a job that is over as it is, with 200 and its status', async () => {
     await finishedWorkflow();
 

@@ -184,6 +184,59 @@ describe('missed runs', () => {
     expect([allow.iteration, allow.skipped]).toEqual([36, undefined]);
   });
 
+  it('never passes over a workflow’s run 0 (the collection), whatever catchUp says: catch-up starts after it (issue 15)', () => {
+    const workflow = (input: Partial<JobInput> = {}) => parseJob({ id: 'wf', startDateTime: '2024-03-25T00:00:00Z', frequency: { hours: 1 }, maxRuns: 48, ...input });
+
+    for (const catchUp of ['skip', 'one', 'all'] as const) {
+      expect(scheduleAt(workflow({ catchUp }), { iteration: 0 }, now)).toMatchObject({ iteration: 0, phase: 'collection', runAt: '2024-03-25T00:00:00Z' });
+      expect(scheduleAt(workflow({ catchUp }), { iteration: 0 }, now).skipped).toBeUndefined();
+    }
+    // After the collection, catch-up one skips processing runs 1-34 and runs 35, the latest missed (36 is within the grace minute).
+    expect(scheduleAt(workflow(), { iteration: 1, lastRunAt: '2024-03-25T00:00:00Z' }, now)).toMatchObject({ iteration: 35, phase: 'processing', skipped: { from: 1, to: 34, reason: 'missed' } });
+  });
+
+  it('never passes over a workflow’s last run (the report): a pause across its end still reports (issue 15)', () => {
+    const workflow = (input: Partial<JobInput> = {}) => parseJob({ id: 'wf', startDateTime: '2024-03-25T00:00:00Z', frequency: { hours: 1 }, maxRuns: 5, ...input });
+    const resumedLate = Date.parse('2024-03-26T00:00:00Z'); // runs 1-4 (01:00-04:00) long past
+
+    for (const catchUp of ['skip', 'one'] as const) {
+      expect(scheduleAt(workflow({ catchUp }), { iteration: 1, lastRunAt: '2024-03-25T00:00:00Z' }, resumedLate)).toMatchObject({
+        iteration: 4, phase: 'report', isLast: true, done: false, skipped: { from: 1, to: 3, count: 3, reason: 'missed' },
+      });
+    }
+    // An action job under catchUp skip is done, its missed runs a range for Finish to record.
+    const action = parseJob({ id: 'act', startDateTime: '2024-03-25T00:00:00Z', frequency: { hours: 1 }, maxRuns: 5, catchUp: 'skip', action: { type: 'message', text: 'x' } });
+    expect(scheduleAt(action, { iteration: 1, lastRunAt: '2024-03-25T00:00:00Z' }, resumedLate)).toMatchObject({ done: true, skipped: { from: 1, to: 4, count: 4, reason: 'missed' } });
+  });
+
+  it('runs every missed run under catchUp all with the default overlap skip: runs planned before the previous run began were missed, not overlapped (issue 15)', () => {
+    // Run 0 began late, at 05:00 (a catch-up run after downtime), and ended at 05:10: runs 1-4 (01:00-04:00)
+    // were planned before it began (missed); run 5 (05:00) while it was going (overlapped).
+    const cursor = { iteration: 1, lastRunAt: '2024-03-25T00:00:00Z', lastStartedAt: '2024-03-25T05:00:00Z', lastFinishedAt: '2024-03-25T05:10:00Z' };
+    const at = Date.parse('2024-03-25T05:10:00Z');
+
+    const all = scheduleAt(hourly({ catchUp: 'all' }), cursor, at);
+    const one = scheduleAt(hourly(), cursor, at);
+    const skip = scheduleAt(hourly({ catchUp: 'skip' }), cursor, at);
+    // Without lastStartedAt every run of the range looks overlapped (planned before the previous run finished).
+    const { lastStartedAt: _dropped, ...withoutStart } = cursor;
+    const asOverlap = scheduleAt(hourly({ catchUp: 'all' }), withoutStart, at);
+
+    expect([all.iteration, all.skipped]).toEqual([1, undefined]);
+    expect([one.iteration, one.skipped]).toEqual([4, { from: 1, to: 3, count: 3, reason: 'missed' }]);
+    expect([skip.iteration, skip.skipped]).toEqual([6, { from: 1, to: 5, count: 5, reason: 'missed' }]);
+    expect([asOverlap.iteration, asOverlap.skipped]).toEqual([6, { from: 1, to: 5, count: 5, reason: 'overlap' }]);
+  });
+
+  it('applies overlap alone when every run of the range was planned while the previous run was going', () => {
+    // Run 1 began on time at 01:00 and ended at 04:20: runs 2-4 were overlapped, none missed before it began.
+    const cursor = { iteration: 2, lastRunAt: '2024-03-25T01:00:00Z', lastStartedAt: '2024-03-25T01:00:00Z', lastFinishedAt: '2024-03-25T04:20:00Z' };
+    const at = Date.parse('2024-03-25T04:20:00Z');
+
+    expect(scheduleAt(hourly({ catchUp: 'all' }), cursor, at).skipped).toEqual({ from: 2, to: 4, count: 3, reason: 'overlap' });
+    expect(scheduleAt(hourly({ catchUp: 'all', overlap: 'bufferOne' }), cursor, at)).toMatchObject({ iteration: 4, skipped: { from: 2, to: 3, reason: 'overlap' } });
+  });
+
   it('finds a missed cron run from the previous run, and never catches up past the end', () => {
     const weekdays = job({ scheduleExpression: 'cron(0 9 ? * MON-FRI *)', forever: undefined, endDateTime: '2024-03-29T10:00:00Z' });
 
