@@ -132,11 +132,14 @@ describe('on a runtime with waits skipped', () => {
     await runtime.executions.idle();
     const opsDone = (await call(runtime, 'GET', '/jobs?group=ops&status=COMPLETED')).body.jobs.map((j: { jobId: string }) => j.jobId).sort();
     const bad = await call(runtime, 'GET', '/jobs?group=has%20space');
+    // Issue 15: the last of two tags was used silently; a repeated parameter is refused naming it.
+    const twoTags = await call(runtime, 'GET', '/jobs?tag=nightly&tag=eu');
 
     expect(billing).toEqual(['billing-nightly']);
     expect(nightly).toEqual(['billing-nightly', 'ops-nightly']);
     expect(opsDone).toEqual(['ops-nightly', 'ops-weekly']);
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'group' } } });
+    expect(twoTags).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_ERROR', field: 'tag' } } });
   });
 });
 
