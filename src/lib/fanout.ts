@@ -71,7 +71,7 @@ export type FanOutOutcome =
  * `toleratedFailurePercentage`; an action with no settled record (it never ran to the end) counts as failed.
  * @example fanOutOutcome({ actions: [a, b, c], toleratedFailureCount: 1 }, [ok, failed, ok]) // { ok: true, … }
  */
-export function fanOutOutcome(job: Pick<Job, 'actions' | 'toleratedFailureCount' | 'toleratedFailurePercentage'>, runs: readonly ActionRun[]): FanOutOutcome {
+export function fanOutOutcome(job: { actions?: readonly unknown[] } & Pick<Job, 'toleratedFailureCount' | 'toleratedFailurePercentage'>, runs: readonly ActionRun[]): FanOutOutcome {
   const total = job.actions?.length ?? 0;
   const byIndex = new Map(runs.map((run) => [run.index, run]));
   const failedRuns: Array<{ index: number; run?: ActionRun }> = [];
