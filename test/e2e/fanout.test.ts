@@ -98,6 +98,26 @@ describe('a fan-out job on the local runtime', () => {
     ]);
   });
 
+  it('a triggered run of a fan-out job fans out too, each action keyed <jobId>:<requestId>:0:<index>', async () => {
+    const created = await call('POST', '/jobs', { id: 'fan-trig', startDateTime: '2026-12-01T09:00:00Z', frequency: { days: 1 }, forever: true, actions: [{ type: 'webhook', url: hookUrl }, { type: 'message', text: 'hi' }] });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/jobs/fan-trig/pause', { note: 'hold the live runs' })).status).toBe(200);
+
+    const trigger = await call('POST', '/jobs/fan-trig/trigger', {});
+    expect(trigger.status).toBe(202);
+    const { requestId } = trigger.body;
+    const job = (await until(() => call('GET', '/jobs/fan-trig'), (r) => r.body?.extraRuns?.some((run: AnyJson) => run.requestId === requestId && run.state !== 'STARTED'))).body;
+    const run = job.extraRuns.find((entry: AnyJson) => entry.requestId === requestId);
+
+    expect(run).toMatchObject({ kind: 'trigger', state: 'SUCCEEDED', result: { actions: 2, succeeded: 2, failed: 0 } });
+    expect(run.actions.map((a: AnyJson) => [a.key, a.state])).toEqual([
+      [`fan-trig:${requestId}:0:0`, 'SUCCEEDED'],
+      [`fan-trig:${requestId}:0:1`, 'SUCCEEDED'],
+    ]);
+    expect(received.filter((r) => r.key === `fan-trig:${requestId}:0:0`)).toHaveLength(1);
+    await call('DELETE', '/jobs/fan-trig');
+  });
+
   it('refuses bad fan-out input with 400 naming the field', async () => {
     const bad = async (body: Record<string, unknown>) => (await call('POST', '/jobs', { id: 'fan-bad', startDateTime: '2026-12-01T09:00:00Z', ...body })).body.error;
 
