@@ -137,7 +137,7 @@ function buildProgram(io: CliIo, setClient: (options: GlobalOptions) => ApiClien
           fields([
             ['job', job.jobId],
             ['status', job.status],
-            ['kind', job.job.action ? `action (${job.job.action.type})` : 'report workflow'],
+            ['kind', job.job.action ? `action (${job.job.action.type})` : job.job.actions ? `fan-out (${job.job.actions.map((a: { type: string }) => a.type).join(', ')})` : 'report workflow'],
             ['schedule', job.settings.scheduleExpression ?? (job.settings.frequency ? JSON.stringify(job.settings.frequency) : 'one-off')],
             ['time zone', job.settings.timeZone],
             ['start', job.settings.startDateTime],

@@ -12,6 +12,7 @@ import type { JsonValue } from './json';
 import { retentionExpiry, type Cursor, type Job, type Schedule } from './job';
 import { LIVE, requestSeries, runKey, type FailurePolicy, type ParentChange, type RunLedger, type RunRecord, type RunRef, type Series } from './ledger';
 import { completionNotice, failureNotices } from './notifications';
+import { isActionJob } from './fanout';
 import { nextRun, phaseOf, runTimeMs } from './schedule';
 import { statusAfterFailure, statusAfterRun } from './status';
 import type { JobRecord, JobStore, RequestStore } from './store';
@@ -65,7 +66,7 @@ export interface LiveCursor {
 
 /** Continue after a failed run for recurring action jobs; a workflow's later runs need the earlier ones. */
 export function failurePolicy(job: Job): FailurePolicy {
-  return job.onFailure ?? (job.action ? 'continue' : 'abort');
+  return job.onFailure ?? (isActionJob(job) ? 'continue' : 'abort');
 }
 
 /** Before attempt 2 and later: the job's own backoff, on top of the ASL Retry's (which stays the outer net). */
@@ -119,7 +120,7 @@ export function historyOf(runs: RunLedger, jobId: string, before: number): RunHi
   };
 }
 
-function expiry(job: Job, now: Date): { expiresAt?: number } {
+export function expiry(job: Job, now: Date): { expiresAt?: number } {
   const expiresAt = retentionExpiry(job, now);
   return expiresAt === undefined ? {} : { expiresAt };
 }
@@ -155,9 +156,9 @@ export function parentChange(ref: RunRef, job: Job, schedule: Schedule, outcome:
 }
 
 /** How the run went, as the next cursor needs it. */
-type Outcome = { failed: false; lastResult: JsonValue } | { failed: true; aborted: boolean };
+export type Outcome = { failed: false; lastResult: JsonValue } | { failed: true; aborted: boolean };
 
-function replayed(run: RunRecord, job: Job): Outcome {
+export function replayed(run: RunRecord, job: Job): Outcome {
   if (run.state === 'FAILED') return { failed: true, aborted: failurePolicy(job) === 'abort' };
   return { failed: false, lastResult: run.result ?? null };
 }
@@ -175,7 +176,7 @@ function lineage(cursor: Cursor): Pick<LiveCursor, 'generation' | 'firstIteratio
  * calculator should know of this run (its planned time, its end, the run count). A request: its next index,
  * `done` past its last run or once an abort ended it.
  */
-function advance(input: RunInput, outcome: Outcome, finishedAt: Date, startedAt?: string): NextCursor {
+export function advance(input: RunInput, outcome: Outcome, finishedAt: Date, startedAt?: string): NextCursor {
   const { cursor, schedule } = input;
   const lastResult = outcome.failed ? cursor.lastResult : outcome.lastResult;
   const aborted = outcome.failed && outcome.aborted;
@@ -238,11 +239,10 @@ function beginInput(deps: AttemptDeps, input: RunInput, ref: RunRef) {
 }
 
 /**
- * Run the run `schedule` names, exactly once as far as the ledger can tell: a settled run is replayed from
- * its record, a run left STARTED by an attempt that died is attempted again.
- * @example await attemptRun(deps, { job, schedule, cursor: { iteration: 2 } }) // { iteration: 3, lastResult: {…}, … }
+ * Begin the run `schedule` names in the ledger: the skipped runs before it recorded first, the execution
+ * named on the job at its first run. Shared by a single-action run (attemptRun) and a fan-out's FanOut.
  */
-export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<NextCursor> {
+export async function beginRun(deps: AttemptDeps, input: RunInput) {
   const { job, schedule, cursor } = input;
   const ref = refOf(job, cursor, schedule);
   // Runs the calculator passed over (catch-up, overlap) are recorded as skipped before this one begins.
@@ -253,6 +253,17 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
   const begin = beginInput(deps, input, ref);
   const begun = await deps.runs.begin({ ...begin, ...(first ? { checkExecution: true } : {}) });
   if (first && begun.executionListed !== true) await deps.jobs.recordExecution(job.id, input.executionArn as string, deps.now());
+  return { ref, begin, begun };
+}
+
+/**
+ * Run the run `schedule` names, exactly once as far as the ledger can tell: a settled run is replayed from
+ * its record, a run left STARTED by an attempt that died is attempted again.
+ * @example await attemptRun(deps, { job, schedule, cursor: { iteration: 2 } }) // { iteration: 3, lastResult: {…}, … }
+ */
+export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<NextCursor> {
+  const { job, schedule, cursor } = input;
+  const { ref, begin, begun } = await beginRun(deps, input);
   if (begun.kind === 'already-settled') return advance(input, replayed(begun.run, job), new Date(begun.run.finishedAt ?? begun.run.startedAt), begun.run.startedAt);
 
   const delay = retryDelayMs(job, begun.attempts);

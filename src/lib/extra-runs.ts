@@ -19,6 +19,7 @@ import { DateTimeSchema, type Job, type Schedule } from './job';
 import type { JsonValue } from './json';
 import type { ExtraRequest } from './store';
 import { executionName } from './continue-as-new';
+import { isActionJob } from './fanout';
 import { nextRun, recurrenceOf, runTimeMs, toWaitTimestamp, totalRuns } from './schedule';
 import { cronOccurrences } from './schedule-expression';
 
@@ -114,7 +115,7 @@ export function planBackfill(job: Job, body: unknown, nowMs: number): BackfillPl
   const to = instantField('to', rawTo);
   if (to <= from) throw new ValidationError([{ field: 'to', message: 'must be after from' }]);
   if (to > nowMs) throw new ValidationError([{ field: 'to', message: `must not be in the future (now is ${new Date(nowMs).toISOString()}); a backfill runs past runs, the live schedule runs the rest` }]);
-  if (!job.action) {
+  if (!isActionJob(job)) {
     throw new ValidationError([{ field: 'id', message: `job ${job.id} is a report workflow; backfill runs action jobs only (a workflow's runs build on each other: start a new job over the past range instead)` }]);
   }
 
@@ -194,7 +195,7 @@ export function extraSchedule(job: Job, extra: Pick<ExtraCursor, 'kind' | 'index
   return {
     iteration: extra.beforeIteration ?? 0,
     runAt: toWaitTimestamp(now.getTime()),
-    phase: job.action ? 'action' : 'report',
+    phase: isActionJob(job) ? 'action' : 'report',
     isLast: false,
     done: false,
     totalRuns: total,
@@ -209,7 +210,7 @@ export function extraSchedule(job: Job, extra: Pick<ExtraCursor, 'kind' | 'index
  */
 export function requestSchedule(job: Job, extra: ExtraCursor, now: Date): Schedule {
   if (extra.done || extra.aborted || extra.index >= extra.runCount) {
-    return { iteration: (extra.firstIteration ?? extra.beforeIteration ?? 0) + extra.index, runAt: null, phase: job.action ? 'action' : 'report', isLast: false, done: true, totalRuns: totalRuns(job) };
+    return { iteration: (extra.firstIteration ?? extra.beforeIteration ?? 0) + extra.index, runAt: null, phase: isActionJob(job) ? 'action' : 'report', isLast: false, done: true, totalRuns: totalRuns(job) };
   }
   return extraSchedule(job, extra, now);
 }

@@ -6,8 +6,11 @@
 import * as z from 'zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { nthCronRun } from './cron';
-import { ActionSchema, boundedJson, HttpUrlSchema, NOTIFY_EVENTS, NotifySchema } from './actions';
+import { ActionSchema, boundedJson, type Action, HttpUrlSchema, NOTIFY_EVENTS, NotifySchema } from './actions';
 import { parseScheduleExpression } from './schedule-expression';
+import { isActionJob, MAX_FANOUT_ACTIONS } from './fanout';
+
+export { isActionJob } from './fanout';
 
 // The actions a job runs (webhook, message, EventBridge Scheduler's targets) and who hears of its failures.
 export * from './actions';
@@ -147,6 +150,18 @@ export const JobSchema = z
     frequency: FrequencySchema.optional(),
     timeZone: TimeZoneSchema.default('UTC'),
     action: ActionSchema.optional(),
+    /** Fan-out: these actions run in parallel within each run (src/lib/fanout.ts), instead of one `action`. */
+    actions: z
+      .array(ActionSchema)
+      .min(1, 'must hold at least one action')
+      .max(MAX_FANOUT_ACTIONS, `at most ${MAX_FANOUT_ACTIONS} actions in one run (a Map state runs up to 40 at once)`)
+      .optional(),
+    /** Fan-out: how many of `actions` run at once. Default 10 (src/lib/fanout.ts DEFAULT_MAX_CONCURRENCY). */
+    maxConcurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FANOUT_ACTIONS, `must be at most ${MAX_FANOUT_ACTIONS}`).optional(),
+    /** Fan-out: the run still succeeds with this many failed actions (Map's ToleratedFailureCount). Default 0. */
+    toleratedFailureCount: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(MAX_FANOUT_ACTIONS, `must be at most ${MAX_FANOUT_ACTIONS}`).optional(),
+    /** Fan-out: the run still succeeds while at most this share of actions failed (Map's ToleratedFailurePercentage). */
+    toleratedFailurePercentage: z.number().min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
     config: WorkflowConfigSchema.optional(),
     context: boundedJson(1).optional(),
     /** What a failed run does to the job; default continue for action jobs, abort for workflows. */
@@ -194,11 +209,21 @@ export const JobSchema = z
         }
       }
     }
+    const actionJob = isActionJob(job);
+    if (job.action && job.actions) {
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'use either action (one per run) or actions (a fan-out), not both' });
+    }
+    for (const field of ['maxConcurrency', 'toleratedFailureCount', 'toleratedFailurePercentage'] as const) {
+      if (job[field] !== undefined && !job.actions) ctx.addIssue({ code: 'custom', path: [field], message: 'is for a fan-out job (one with actions: [...])' });
+    }
+    if (job.actions && job.toleratedFailureCount !== undefined && job.toleratedFailureCount >= job.actions.length) {
+      ctx.addIssue({ code: 'custom', path: ['toleratedFailureCount'], message: `must be less than the number of actions (${job.actions.length}): a run whose every action failed is not a success` });
+    }
     const recurring = job.frequency !== undefined || job.scheduleExpression !== undefined;
-    if (recurring && !job.endDateTime && job.maxRuns === undefined && job.action && !job.forever) {
+    if (recurring && !job.endDateTime && job.maxRuns === undefined && actionJob && !job.forever) {
       ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'a recurring job needs endDateTime, maxRuns, or forever: true' });
     }
-    if (job.forever && !job.action) {
+    if (job.forever && !actionJob) {
       ctx.addIssue({ code: 'custom', path: ['forever'], message: "is for action jobs: a report workflow's last run is its report" });
     }
     if (!recurring && job.maxRuns !== undefined && job.maxRuns !== 1) {
@@ -207,7 +232,7 @@ export const JobSchema = z
     if (job.endDateTime && Date.parse(job.endDateTime) <= Date.parse(job.startDateTime)) {
       ctx.addIssue({ code: 'custom', path: ['endDateTime'], message: 'must be after startDateTime' });
     }
-    if (recurring && !job.endDateTime && job.maxRuns === undefined && !job.action) {
+    if (recurring && !job.endDateTime && job.maxRuns === undefined && !actionJob) {
       // A workflow's last run is its report; without an end there is no last run and no report.
       ctx.addIssue({
         code: 'custom',
@@ -215,18 +240,20 @@ export const JobSchema = z
         message: 'is required for a recurring report workflow (a job without action), or maxRuns',
       });
     }
-    if (job.notify && !job.action) {
+    if (job.notify && !actionJob) {
       ctx.addIssue({ code: 'custom', path: ['notify'], message: 'is for action jobs; a report workflow takes config.notifyEmail and config.notifyChannel' });
     }
-    if (job.notifyOn && job.action && !job.notify) {
+    if (job.notifyOn && actionJob && !job.notify) {
       ctx.addIssue({ code: 'custom', path: ['notifyOn'], message: 'needs notify: { channel?, email? } to say where notifications go' });
     }
-    const action = job.action;
-    if (action && (action.type === 'sqs' || action.type === 'sns') && action.messageGroupId !== undefined) {
-      const name = action.type === 'sqs' ? action.queue : action.topicArn;
-      if (!name.endsWith('.fifo')) ctx.addIssue({ code: 'custom', path: ['action', 'messageGroupId'], message: `is for FIFO ${action.type === 'sqs' ? 'queues' : 'topics'} (a name ending in .fifo)` });
+    const placed: Array<[Action, Array<string | number>]> = [...(job.action ? [[job.action, ['action']] as [Action, string[]]] : []), ...(job.actions ?? []).map((action, i): [Action, Array<string | number>] => [action, ['actions', i]])];
+    for (const [action, path] of placed) {
+      if ((action.type === 'sqs' || action.type === 'sns') && action.messageGroupId !== undefined) {
+        const name = action.type === 'sqs' ? action.queue : action.topicArn;
+        if (!name.endsWith('.fifo')) ctx.addIssue({ code: 'custom', path: [...path, 'messageGroupId'], message: `is for FIFO ${action.type === 'sqs' ? 'queues' : 'topics'} (a name ending in .fifo)` });
+      }
     }
-    if (job.action && job.config) {
+    if (actionJob && job.config) {
       ctx.addIssue({ code: 'custom', path: ['config'], message: 'is for report workflows; a job with an action takes none' });
     }
   });
@@ -324,7 +351,7 @@ export function parseJob(input: unknown): Job {
 }
 
 export function kindOf(job: Job): 'action' | 'workflow' {
-  return job.action ? 'action' : 'workflow';
+  return isActionJob(job) ? 'action' : 'workflow';
 }
 
 /**

@@ -13,6 +13,7 @@
  * settled items (its `cursor` says how far they are counted).
  */
 import type { ExtraKind } from './extra-runs';
+import type { ActionRun } from './fanout';
 import type { JsonValue } from './json';
 import type { Job, Phase, SkippedRuns } from './job';
 import type { JobStatus } from './status';
@@ -65,6 +66,8 @@ export interface RunRecord {
   /** A SKIPPED item stands for the runs from `index` to `skippedThrough`, and says why. */
   skippedThrough?: number;
   skipReason?: SkippedRuns['reason'];
+  /** A fan-out run's actions (src/lib/fanout.ts), each with its own key, attempts and outcome, by index. */
+  actions?: ActionRun[];
 }
 
 /**
@@ -198,6 +201,18 @@ export interface RunLedger {
    * time, and count them. An index that already has an item keeps it: only the gaps are written and counted.
    */
   recordSkipped(input: { job: Job; skipped: SkippedRuns; plan: (index: number) => { plannedAt: string; phase: Phase }; now: Date; expiresAt?: number }): Promise<void>;
+  /**
+   * Begin (or begin again) one action of a fan-out run, on the run's own record: admits an action never
+   * begun or left STARTED while the run itself is STARTED; a settled action comes back as it is, so a
+   * retried or restarted run never repeats an action that finished. Throws RunAlreadyFinishedError when the
+   * run itself is settled (or was never begun).
+   */
+  beginAction(ref: RunRef, input: { index: number; key: string; type: ActionRun['type']; now: Date }): Promise<{ kind: 'run'; attempts: number } | { kind: 'already-settled'; action: ActionRun }>;
+  /**
+   * Settle one action of a fan-out run (SUCCEEDED with its result, FAILED with its error). Of two settlers
+   * the first wins and both get the winner's record back. Throws RunAlreadyFinishedError when the run is settled.
+   */
+  settleAction(ref: RunRef, action: ActionRun & { state: 'SUCCEEDED' | 'FAILED' }): Promise<ActionRun>;
   /** Remember that a failed run was delivered to the failure destination. */
   markFailureDelivered(ref: RunRef, now: Date): Promise<void>;
 }

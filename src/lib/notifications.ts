@@ -13,6 +13,7 @@
  * the report step) or, for an action job, a notice when the job ends COMPLETED (sent by Finish).
  */
 import type { Job } from './job';
+import { isActionJob } from './fanout';
 import type { Notification } from './steps';
 
 export interface NotifyTarget {
@@ -25,7 +26,7 @@ export interface NotifyTarget {
  * @example notifyTargetOf({ action: { type: 'webhook', … }, notify: { email: 'ops@example.com' } }) // { channel: 'default', email: 'ops@example.com' }
  */
 export function notifyTargetOf(job: Job): NotifyTarget | undefined {
-  if (job.action) {
+  if (isActionJob(job)) {
     if (!job.notify) return undefined;
     return { channel: job.notify.channel ?? 'default', ...(job.notify.email === undefined ? {} : { email: job.notify.email }) };
   }
@@ -34,7 +35,7 @@ export function notifyTargetOf(job: Job): NotifyTarget | undefined {
 
 /** What the job is notified of: its own notifyOn, or the default of its kind (see the module's table). */
 export function notifyOnOf(job: Job): ReadonlyArray<'failure' | 'completion'> {
-  return job.notifyOn ?? (job.action ? [] : ['failure', 'completion']);
+  return job.notifyOn ?? (isActionJob(job) ? [] : ['failure', 'completion']);
 }
 
 export interface FailedRunFacts {
@@ -87,7 +88,7 @@ export function failureNotices(job: Job, run: FailedRunFacts): Notification[] {
  */
 export function completionNotice(job: Job, progress: { completedRuns?: number; failedRuns?: number } | undefined): Notification | undefined {
   const target = notifyTargetOf(job);
-  if (!job.action || !target || !notifyOnOf(job).includes('completion')) return undefined;
+  if (!isActionJob(job) || !target || !notifyOnOf(job).includes('completion')) return undefined;
   const done = progress?.completedRuns ?? 0;
   const failed = progress?.failedRuns ?? 0;
   return {

@@ -3,10 +3,11 @@
  * runner (what a failure does), the API's views and, through those views, the dashboard read a job's
  * policies from `policiesOf`; none of them writes a default of its own.
  *
- * Pure and import-free at run time (type imports only), so the dashboard's browser bundle may import the
- * constants too.
+ * Pure and import-free at run time (type imports, and src/lib/fanout.ts which is import-free itself), so
+ * the dashboard's browser bundle may import the constants too.
  */
 import type { Job, RetrySettings } from './job';
+import { isActionJob } from './fanout';
 
 export type CatchUpPolicy = 'skip' | 'one' | 'all';
 export type OverlapPolicy = 'skip' | 'bufferOne' | 'allow';
@@ -61,7 +62,7 @@ export function policiesOf(job: PolicyFields): JobPolicies {
   return {
     timeZone: job.timeZone ?? DEFAULT_POLICIES.timeZone,
     // A workflow's later runs build on the earlier ones, so a failure ends it; an action's runs stand alone.
-    onFailure: job.onFailure ?? (job.action ? 'continue' : 'abort'),
+    onFailure: job.onFailure ?? (isActionJob(job) ? 'continue' : 'abort'),
     retry: job.retry ?? null,
     catchUp: job.catchUp ?? DEFAULT_POLICIES.catchUp,
     catchUpWindowMinutes: job.catchUpWindowMinutes ?? DEFAULT_POLICIES.catchUpWindowMinutes,

@@ -15,6 +15,7 @@ import type { Cursor, Frequency, Job, Phase, Schedule, SkippedRuns } from './job
 import { countCronRuns, LAST_YEAR, nthCronRun } from './cron';
 import { parseScheduleExpression, type ParsedExpression } from './schedule-expression';
 import { policiesOf } from './policies';
+import { isActionJob } from './fanout';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -184,7 +185,7 @@ function firstAfter(job: Job, frequency: Frequency, from: number, t: number): nu
 
 /** What run `iteration` does, given how many runs there are. */
 export function phaseOf(job: Job, iteration: number, total: number | null): Phase {
-  if (job.action) return 'action';
+  if (isActionJob(job)) return 'action';
   if (total === 1) return 'report';
   if (iteration === 0) return 'collection';
   if (total !== null && iteration >= total - 1) return 'report';
@@ -251,7 +252,7 @@ export function scheduleAt(job: Job, cursor: CursorLike & Partial<Pick<Cursor, '
   const first = nextRun(job, cursor);
   if (first.done || first.runAt === null) return first;
   // A workflow always collects first: its run 0 is never passed over (catch-up applies to processing runs).
-  const workflow = !job.action;
+  const workflow = !isActionJob(job);
   if (workflow && cursor.iteration === 0) return first;
   const cutoff = nowMs - MISSED_GRACE_MS;
   const planned = (s: Schedule) => Date.parse(s.plannedAt ?? s.runAt ?? '');

@@ -3,6 +3,7 @@
  * seed-001 set; CANCELLED is how a stop ends either.
  */
 import type { Job, Phase } from './job';
+import { isActionJob } from './fanout';
 
 export const WORKFLOW_STATUSES = ['INITIALIZED', 'DAY_N_COMPLETE', 'REPORT_GENERATED', 'NOTIFICATION_SENT', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export const ACTION_STATUSES = ['SCHEDULED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
@@ -30,7 +31,7 @@ export function isKnownStatus(status: string): boolean {
 }
 
 export function initialStatus(job: Job): JobStatus {
-  return job.action ? 'SCHEDULED' : 'INITIALIZED';
+  return isActionJob(job) ? 'SCHEDULED' : 'INITIALIZED';
 }
 
 /** Status once run `iteration` (0-based) of `phase` has finished and the job goes on. */
@@ -80,7 +81,7 @@ interface RunSource {
  */
 export function statusHistory(record: HistorySource, runs: readonly RunSource[]): StatusChange[] {
   const changes: StatusChange[] = [{ status: initialStatus(record.job), at: record.createdAt }];
-  if (!record.job.action) {
+  if (!isActionJob(record.job)) {
     for (const run of [...runs].sort((a, b) => a.iteration - b.iteration)) {
       if (run.state !== 'SUCCEEDED' || !run.finishedAt) continue;
       if (run.phase !== 'report') {

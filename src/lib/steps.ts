@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue } from './json';
 import type { FailureDestination, Job, Phase, Schedule } from './job';
 import type { ExtraKind } from './extra-runs';
+import { actionKey } from './fanout';
 import type { RunRecord } from './store';
 
 /** Read access to the job's earlier runs (collection's manifest, processing counts for the report). */
@@ -43,15 +44,19 @@ export interface StepContext {
   now: () => Date;
   /** Set for a triggered or backfilled run (src/lib/extra-runs.ts): it is not the live run of its iteration. */
   extra?: { kind: ExtraKind; requestId: string; index: number };
+  /** Set for one action of a fan-out run (src/lib/fanout.ts): which of `job.actions` runs, keyed `<run key>:<index>`. */
+  actionIndex?: number;
 }
 
 /**
  * The key a receiver deduplicates a run's effect on: `<jobId>:<iteration>` for a live run, with the
  * request and index for an extra one, so a backfilled run 3 is never mistaken for the live run 3.
+ * An action of a fan-out run adds its index: `<run key>:<action index>`.
  * @example runKeyOf({ job: { id: 'daily' }, schedule: { iteration: 3 } }) // 'daily:3'
  */
-export function runKeyOf(context: Pick<StepContext, 'job' | 'schedule' | 'extra'>): string {
-  return context.extra ? `${context.job.id}:${context.extra.requestId}:${context.extra.index}` : `${context.job.id}:${context.schedule.iteration}`;
+export function runKeyOf(context: Pick<StepContext, 'job' | 'schedule' | 'extra' | 'actionIndex'>): string {
+  const run = context.extra ? `${context.job.id}:${context.extra.requestId}:${context.extra.index}` : `${context.job.id}:${context.schedule.iteration}`;
+  return context.actionIndex === undefined ? run : actionKey(run, context.actionIndex);
 }
 
 export interface StepResult {

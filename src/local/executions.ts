@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { logger } from '../common/logger';
 import { executionStatusChangeEvent, type ExecutionEventStatus, type ExecutionStatusChangeEvent } from '../lib/execution-events';
-import { loadDefinition } from '../statemachines';
+import { allStates, loadDefinition } from '../statemachines';
 import { bindTaskStates, localDefinition, StateMachine, type LocalHandler } from './engine';
 import type { WarpClock } from './warp-clock';
 import { HistoryRecorder, type TaskResource } from './history';
@@ -341,6 +341,10 @@ export class LocalExecutions {
         }
         return Math.min(MAX_TIMER_MS, Math.max(0, (runAt - clock.now().getTime()) / clock.speed));
       },
+      /** A fan-out run's wait: the same run time, read the same way. */
+      get WaitForActions(): number {
+        return this.WaitUntil;
+      },
     };
     const retryIntervalOverrides = clock.speed === 1 ? undefined : scaledRetryIntervals(asl, clock.speed);
 
@@ -414,7 +418,7 @@ function withWarpedStart(input: unknown, startDate: Date): unknown {
  */
 function scaledRetryIntervals(asl: { States: Record<string, unknown> }, speed: number): Record<string, number[]> {
   const result: Record<string, number[]> = {};
-  for (const [name, state] of Object.entries(asl.States)) {
+  for (const [name, state] of allStates(asl)) {
     const retry = (state as { Retry?: Array<{ IntervalSeconds?: number }> }).Retry;
     if (retry) result[name] = retry.map((r) => (speed === 0 ? 0 : ((r.IntervalSeconds ?? 1) * 1000) / speed));
   }

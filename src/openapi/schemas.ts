@@ -106,6 +106,23 @@ export const StepSchema = z.looseObject({
   attempts: z.number().int(),
   result: z.unknown(),
   error: z.unknown(),
+  /** A fan-out run's actions (job.actions), each with its own Idempotency-Key and outcome. */
+  actions: z
+    .array(
+      z.looseObject({
+        index: z.number().int(),
+        key: z.string(),
+        type: z.string(),
+        state: z.enum(['STARTED', 'SUCCEEDED', 'FAILED']),
+        attempts: z.number().int(),
+        result: z.unknown(),
+        error: z.unknown(),
+        startedAt: z.string(),
+        finishedAt: nullableString,
+        durationMs: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 export const ExtraRequestSchema = z.looseObject({

@@ -18,13 +18,29 @@ export function loadDefinition(): AslDefinition {
   return JSON.parse(JSON.stringify(definition)) as AslDefinition;
 }
 
+type StateMap = Record<string, unknown>;
+
 /**
- * Task state name → function key, read from the tokens.
- * @example taskFunctions() // { Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task' }
+ * Every state of a definition with its name, the states inside a Map's ItemProcessor (RunActions) too: state
+ * names are unique across the whole machine, which is what the engine's overrides and the bindings key on.
  */
-export function taskFunctions(asl: { States: Record<string, unknown> } = definition): Record<string, string> {
+export function allStates(asl: { States: StateMap }): Array<[string, Record<string, unknown>]> {
+  const found: Array<[string, Record<string, unknown>]> = [];
+  for (const [name, state] of Object.entries(asl.States) as Array<[string, Record<string, unknown>]>) {
+    found.push([name, state]);
+    const inner = (state.ItemProcessor ?? state.Iterator) as { States?: StateMap } | undefined;
+    if (inner?.States) found.push(...allStates({ States: inner.States }));
+  }
+  return found;
+}
+
+/**
+ * Task state name → function key, read from the tokens (inside a Map too).
+ * @example taskFunctions() // { Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task', FanOut: 'task', … }
+ */
+export function taskFunctions(asl: { States: StateMap } = definition): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, state] of Object.entries(asl.States)) {
+  for (const [name, state] of allStates(asl)) {
     const resource = (state as { Type?: string; Resource?: unknown }).Resource;
     if (typeof resource !== 'string') continue;
     const match = TOKEN.exec(resource);
@@ -44,8 +60,9 @@ export const SELF_TOKEN = '${self}';
  */
 export function withResources<R, S>(resolve: (functionKey: string) => R, self: S): Record<string, unknown> {
   const asl = loadDefinition() as unknown as { States: Record<string, Record<string, unknown>> };
+  const states = new Map(allStates(asl));
   for (const [name, fn] of Object.entries(taskFunctions(asl))) {
-    const state = asl.States[name];
+    const state = states.get(name);
     if (state) state.Resource = resolve(fn) as unknown;
   }
   for (const state of Object.values(asl.States)) {

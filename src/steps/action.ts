@@ -91,8 +91,9 @@ async function sendToTarget(action: TargetAction, context: StepContext, targets:
 export function createActionStep(options: ActionOptions = DEFAULT_ACTION_OPTIONS): StepHandler {
   let targets: TargetSender | undefined;
   return async (context) => {
-    const { action } = context.job;
-    if (!action) throw new PermanentError(`job ${context.job.id} has no action to run`);
+    // One action of a fan-out run, or the job's one action.
+    const action = context.actionIndex === undefined ? context.job.action : context.job.actions?.[context.actionIndex];
+    if (!action) throw new PermanentError(context.actionIndex === undefined ? `job ${context.job.id} has no action to run` : `job ${context.job.id} has no actions[${context.actionIndex}]`);
     if (action.type === 'webhook') return callWebhook(action, context, options);
     if (action.type === 'message') return sendMessage(action, context);
     // Made on first use: a webhook-only container never builds the SDK clients.

@@ -21,8 +21,8 @@ export async function runOnEngine(input: unknown, executionName: string, task: L
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: bindTaskStates(asl, { calculator: calculator as LocalHandler, task }),
-      waitTimeOverrides: { WaitUntil: 0 },
-      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0 },
+      waitTimeOverrides: { WaitUntil: 0, WaitForActions: 0 },
+      retryIntervalOverrides: { RunStep: 0, RecordFailure: 0, Finish: 0, Calculate: 0, FanOut: 0, RunAction: 0, RecordActionFailure: 0, SettleFanOut: 0 },
     },
     context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:scheduler:${executionName}`, Name: executionName } },
   });

@@ -7,6 +7,7 @@
  */
 import { JobNotActiveError, PermanentError, RunAlreadyFinishedError } from '../../src/lib/errors';
 import { RequestNotActiveError } from '../../src/lib/extra-runs';
+import type { ActionRun } from '../../src/lib/fanout';
 import type { Job, Phase, SkippedRuns } from '../../src/lib/job';
 import type { BeginInput, BeginOutcome, ParentChange, RunLedger, RunRecord, RunRef, SeriesFilter, SettleInput } from '../../src/lib/ledger';
 import { isFinalStatus, PAUSED } from '../../src/lib/status';
@@ -46,6 +47,8 @@ export class MemoryRunLedger implements RunLedger {
       startedAt: input.now.toISOString(),
       attempts,
       state: 'STARTED',
+      // A fan-out run keeps its actions' records across attempts.
+      ...(stored?.actions ? { actions: stored.actions } : input.job.actions ? { actions: [] } : {}),
     };
     this.items.set(keyOf(input), run);
     this.log.push(`begin ${keyOf(input)} attempt ${attempts}`);
@@ -101,6 +104,30 @@ export class MemoryRunLedger implements RunLedger {
     this.log.push(`skip ${job.id} ${skipped.from}..${skipped.to}`);
     record.cursor = skipped.to;
     record.progress.skippedRuns = (record.progress.skippedRuns ?? 0) + count;
+  }
+
+  async beginAction(ref: RunRef, input: { index: number; key: string; type: ActionRun['type']; now: Date }): Promise<{ kind: 'run'; attempts: number } | { kind: 'already-settled'; action: ActionRun }> {
+    const run = this.items.get(keyOf(ref));
+    if (!run || run.state !== 'STARTED') throw new RunAlreadyFinishedError(ref.jobId, ref.index);
+    const actions = (run.actions ??= []);
+    const before = actions.find((action) => action.index === input.index);
+    if (before && before.state !== 'STARTED') return { kind: 'already-settled', action: { ...before } };
+    const record: ActionRun = { index: input.index, key: input.key, type: input.type, state: 'STARTED', attempts: (before?.attempts ?? 0) + 1, startedAt: input.now.toISOString() };
+    run.actions = [...actions.filter((action) => action.index !== input.index), record].sort((a, b) => a.index - b.index);
+    this.log.push(`beginAction ${keyOf(ref)} ${input.index} attempt ${record.attempts}`);
+    return { kind: 'run', attempts: record.attempts };
+  }
+
+  async settleAction(ref: RunRef, action: ActionRun & { state: 'SUCCEEDED' | 'FAILED' }): Promise<ActionRun> {
+    const run = this.items.get(keyOf(ref));
+    if (!run || run.state !== 'STARTED') throw new RunAlreadyFinishedError(ref.jobId, ref.index);
+    const actions = run.actions ?? [];
+    const before = actions.find((entry) => entry.index === action.index);
+    if (before && before.state !== 'STARTED') return { ...before };
+    const settled: ActionRun = { ...action, attempts: Math.max(action.attempts, before?.attempts ?? 0), startedAt: before?.startedAt ?? action.startedAt };
+    run.actions = [...actions.filter((entry) => entry.index !== action.index), settled].sort((a, b) => a.index - b.index);
+    this.log.push(`settleAction ${keyOf(ref)} ${action.index} ${action.state}`);
+    return { ...settled };
   }
 
   async markFailureDelivered(ref: RunRef, now: Date): Promise<void> {

@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Job } from '../../lib/job';
 import type { JsonValue } from '../../lib/json';
+import type { ActionRun } from '../../lib/fanout';
 import type { ParentChange, RunRecord } from '../../lib/ledger';
 import { isFinalStatus } from '../../lib/status';
 import type { ExtraRequest, JobRecord, RunCounters } from '../../lib/store';
@@ -49,6 +50,8 @@ export interface RunItem extends Omit<RunRecord, 'kind' | 'requestId' | 'index' 
   attemptFailure?: { attempt: number; at: string; error: { name: string; message: string } };
   /** What the settle does to the parent, so anyone can finish the count from the item alone. */
   settlement?: ParentChange;
+  /** A fan-out run's actions, by `a<index>` (src/lib/fanout.ts); read as the record's `actions` list. */
+  actionRuns?: Record<string, ActionRun>;
   /** Before the ledger: what a succeeded live run did to its job. */
   jobPatch?: { nextRunAt: string | null; finalReport?: JsonValue };
   expiresAt?: number;
@@ -82,7 +85,9 @@ export function toJobRecord(item: JobItem): JobRecord {
 }
 
 export function toRunRecord(item: RunItem): RunRecord {
-  const { pk: _pk, sk: _sk, startedAtMs: _ms, startedAtRealMs: _realMs, jobPatch: _patch, settlement: _settlement, attemptFailure: _attemptFailure, expiresAt: _expiresAt, kind, requestId, index, iteration, ...run } = item;
+  const { pk: _pk, sk: _sk, startedAtMs: _ms, startedAtRealMs: _realMs, jobPatch: _patch, settlement: _settlement, attemptFailure: _attemptFailure, expiresAt: _expiresAt, kind, requestId, index, iteration, actionRuns, ...fields } = item;
+  const actions = Object.values(actionRuns ?? {}).sort((a, b) => a.index - b.index);
+  const run = actions.length > 0 ? { ...fields, actions } : fields;
   if (requestId !== undefined && kind !== undefined) {
     // A trigger stored before the ledger has no iteration: it stands for no planned run.
     return { ...run, kind, requestId, index: index ?? 0, iteration: iteration ?? -1 };

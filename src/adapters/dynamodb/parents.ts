@@ -6,6 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobNotActiveError, TransientError } from '../../lib/errors';
 import { RequestNotActiveError } from '../../lib/extra-runs';
+import { isActionJob } from '../../lib/fanout';
 import type { BeginInput, LastRun, ParentChange, RunRef } from '../../lib/ledger';
 import { isFinalStatus, PAUSED } from '../../lib/status';
 import { jobKey, requestKey } from '../table';
@@ -85,7 +86,7 @@ export class Parents {
     const check = input.checkExecution === true && input.executionArn !== undefined;
     const now = iso(input.now);
     // Only a run the job has not counted yet shows RUNNING: no later write would move it back otherwise.
-    let showRunning = job.action !== undefined;
+    let showRunning = isActionJob(job);
     for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
       const update = new Update().set('updatedAt', now).names('status').values({ ...finalValues(), ':paused': PAUSED });
       // Admits a job that exists (a missing one is created below, then touched again), is still going and

@@ -12,6 +12,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PermanentError, RunAlreadyFinishedError, TransientError } from '../../lib/errors';
 import type { Job, Phase } from '../../lib/job';
+import type { ActionRun } from '../../lib/fanout';
 import { ATTEMPTS_KEPT, type AttemptRecord, type BeginInput, type BeginOutcome, type RunLedger, type RunRecord, type RunRef, type SeriesFilter, type SettleInput } from '../../lib/ledger';
 import type { SkippedRuns } from '../../lib/job';
 import type { Page } from '../../lib/store';
@@ -25,6 +26,11 @@ import { getItem, queryAll, sendConditional, sendTranslated, updateIf } from './
 
 /** Attempts at a write whose item keeps changing under it before that is reported as transient. */
 const MAX_OPTIMISTIC_ATTEMPTS = 5;
+
+/** An action's entry in the run item's `actionRuns` map (a name, not a number: names alias as `#a3`). */
+function actionAttribute(index: number): string {
+  return `a${index}`;
+}
 
 function itemKey(ref: RunRef): Key {
   return ref.series.kind === 'live' ? runKey(ref.jobId, ref.index) : extraRunKey(ref.jobId, ref.series.requestId, ref.index);
@@ -70,6 +76,8 @@ export class DynamoDbRunLedger implements RunLedger {
         .values({ ':started': 'STARTED' })
         // A new attempt starts clean: what an attempt that died recorded no longer describes the run.
         .remove('finishedAt', 'durationMs', 'error', 'result', 'statusAfter', 'settlement', 'jobPatch', 'attemptFailure');
+      // A fan-out run keeps its actions' records across attempts: an action that finished is never run again.
+      if (input.job.actions) update.setExpression('#actionRuns = if_not_exists(#actionRuns, :noActionRuns)').names('actionRuns').values({ ':noActionRuns': {} });
       const begun = await updateIf(
         this.client,
         this.tableName,
@@ -249,6 +257,40 @@ export class DynamoDbRunLedger implements RunLedger {
     const update = new Update().set('attemptFailure', { attempt: failure.attempt, at: iso(failure.now), error: failure.error }).values({ ':started': 'STARTED', ':attempt': failure.attempt });
     // Admits the attempt still going: a later attempt, or a settle, has already said more.
     await updateIf(this.client, this.tableName, itemKey(ref), update.names('state', 'attempts'), '#state = :started AND #attempts = :attempt');
+  }
+
+  async beginAction(ref: RunRef, input: { index: number; key: string; type: ActionRun['type']; now: Date }): Promise<{ kind: 'run'; attempts: number } | { kind: 'already-settled'; action: ActionRun }> {
+    const name = actionAttribute(input.index);
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
+      const item = await this.getItem(ref);
+      if (!item || item.state !== 'STARTED') throw new RunAlreadyFinishedError(ref.jobId, ref.index);
+      const before = item.actionRuns?.[name];
+      if (before && before.state !== 'STARTED') return { kind: 'already-settled', action: before };
+      const attempts = (before?.attempts ?? 0) + 1;
+      const record: ActionRun = { index: input.index, key: input.key, type: input.type, state: 'STARTED', attempts, startedAt: iso(input.now) };
+      const update = new Update().set(`actionRuns.${name}`, record).names('state').values({ ':started': 'STARTED' });
+      if (before) update.names('attempts').values({ ':before': before.attempts });
+      // Admits the action as it was read (never begun, or begun `before.attempts` times) on a run still going.
+      const condition = `#state = :started AND ${before ? `#actionRuns.#${name}.#attempts = :before` : `attribute_not_exists(#actionRuns.#${name})`}`;
+      if (await updateIf(this.client, this.tableName, itemKey(ref), update, condition)) return { kind: 'run', attempts };
+    }
+    throw new TransientError(`action ${input.index} of run ${ref.index} of job ${ref.jobId} kept changing while it was being begun`);
+  }
+
+  async settleAction(ref: RunRef, action: ActionRun & { state: 'SUCCEEDED' | 'FAILED' }): Promise<ActionRun> {
+    const name = actionAttribute(action.index);
+    for (let attempt = 0; attempt < MAX_OPTIMISTIC_ATTEMPTS; attempt += 1) {
+      const item = await this.getItem(ref);
+      if (!item || item.state !== 'STARTED') throw new RunAlreadyFinishedError(ref.jobId, ref.index);
+      const before = item.actionRuns?.[name];
+      if (before && before.state !== 'STARTED') return before;
+      // The begin's start and attempt count stand; a failure recorded by the Catch knows neither.
+      const settled: ActionRun = { ...action, attempts: Math.max(action.attempts, before?.attempts ?? 0), startedAt: before?.startedAt ?? action.startedAt };
+      const update = new Update().set(`actionRuns.${name}`, settled).names('state').values({ ':started': 'STARTED' });
+      // Admits an action not settled yet, on a run still going: of two settlers the first wins.
+      if (await updateIf(this.client, this.tableName, itemKey(ref), update, `#state = :started AND (attribute_not_exists(#actionRuns.#${name}) OR #actionRuns.#${name}.#state = :started)`)) return settled;
+    }
+    throw new TransientError(`action ${action.index} of run ${ref.index} of job ${ref.jobId} kept changing while it was being settled`);
   }
 
   async markFailureDelivered(ref: RunRef, now: Date): Promise<void> {

@@ -42,7 +42,7 @@ function Controls({ job, onChanged, onPaused, onTriggered }: { job: JobDetail; o
   const [triggerNote, setTriggerNote] = useState('');
   const sending = useRef(false);
   const final = FINAL_STATUSES.includes(job.status);
-  const workflow = !job.job.action;
+  const workflow = !job.job.action && !job.job.actions;
   const paused = job.status === PAUSED;
   const path = `jobs/${encodeURIComponent(job.jobId)}`;
 
@@ -652,13 +652,13 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
               <ErrorNote error={upcoming.error} />
             </Card>
           )}
-          {(spec.action || !final || job.extraRequests.length > 0) && (
+          {(spec.action || spec.actions || !final || job.extraRequests.length > 0) && (
             <Card title="Triggered & backfilled" class="extras">
               <p class="extras-lead">
                 Runs asked for by hand, <strong>outside the live schedule</strong>: they are not in the runs below, and do not move the job's progress, next run or status.
               </p>
               <ExtraRequests requests={job.extraRequests} runs={job.extraRuns} zone={zone} highlight={started?.id === id ? started.requestId : undefined} />
-              {spec.action ? (
+              {spec.action || spec.actions ? (
                 <BackfillForm
                   job={job}
                   onStarted={(answer) => {

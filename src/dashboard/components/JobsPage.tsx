@@ -73,6 +73,7 @@ export function kindText(job: JobSummary['job']): string {
   if (job.action?.type === 'message') return 'message';
   // A target (sqs, sns, lambda, eventbridge, stepfunctions) by its type, never mistaken for a workflow.
   if (job.action) return job.action.type;
+  if (job.actions) return `fan-out of ${job.actions.length}`;
   return `${job.config?.reportType ?? 'weekly'} report workflow`;
 }
 

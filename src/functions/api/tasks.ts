@@ -15,6 +15,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { bodyShape } from '../../lib/job-input';
+import { isActionJob } from '../../lib/fanout';
 import type { Action, Frequency, Job } from '../../lib/job';
 import type { RouteKey } from './router';
 import type { jobDetailView, jobSummaryView } from './views';
@@ -76,8 +77,8 @@ export function seed001Status(status: string): Seed001Status {
 /** `action`: a job that calls something (seed 001's task); `workflow`: seed 000's report workflow. */
 export type TaskKind = 'action' | 'workflow';
 
-export function kindOfJob(job: Pick<Job, 'action'>): TaskKind {
-  return job.action === undefined ? 'workflow' : 'action';
+export function kindOfJob(job: Pick<Job, 'action' | 'actions'>): TaskKind {
+  return isActionJob(job) ? 'action' : 'workflow';
 }
 
 /**
@@ -86,8 +87,8 @@ export function kindOfJob(job: Pick<Job, 'action'>): TaskKind {
  */
 export function kindOfBody(body: unknown): TaskKind {
   if (bodyShape(body) === 'task') return 'action';
-  const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined;
-  return action === undefined || action === null ? 'workflow' : 'action';
+  const { action, actions } = typeof body === 'object' && body !== null ? (body as { action?: unknown; actions?: unknown }) : {};
+  return (action === undefined || action === null) && (actions === undefined || actions === null) ? 'workflow' : 'action';
 }
 
 /** `status` as a task of this kind spells it (see the module comment). */

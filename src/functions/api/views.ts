@@ -14,6 +14,7 @@ import { policiesOf } from '../../lib/policies';
 import { executionDurationMs, type ExecutionEvent, type ExecutionSummary } from '../../lib/executions';
 import { MISSED_GRACE_MS } from '../../lib/schedule';
 import { isFinalStatus, PAUSED, statusHistory } from '../../lib/status';
+import { isActionJob, type ActionRun } from '../../lib/fanout';
 import type { OutboxEntry } from '../../lib/targets';
 
 /** What an action job's run does, by its action's type (a target by the AWS call it makes). */
@@ -26,7 +27,7 @@ const ACTION_STEP = {
   eventbridge: 'EventBridge PutEvents',
   stepfunctions: 'Step Functions StartExecution',
 } as const;
-export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | (typeof ACTION_STEP)[keyof typeof ACTION_STEP];
+export type StepAction = 'Data Collection' | 'Batch Processing' | 'Report Generation' | 'Fan-out' | (typeof ACTION_STEP)[keyof typeof ACTION_STEP];
 
 /** Seed 000's step names for workflow phases; an action job's step is named after its action. */
 export function stepAction(phase: Phase, job: Job): StepAction {
@@ -38,7 +39,7 @@ export function stepAction(phase: Phase, job: Job): StepAction {
     case 'report':
       return 'Report Generation';
     case 'action':
-      return ACTION_STEP[job.action?.type ?? 'webhook'];
+      return job.actions ? 'Fan-out' : ACTION_STEP[job.action?.type ?? 'webhook'];
   }
 }
 
@@ -56,6 +57,23 @@ function runOutcomeView(run: RunRecord, job: Job) {
     durationMs: run.durationMs ?? null,
     attempts: run.attempts,
     ...attemptsView(run),
+    // A fan-out run's actions, each with its own key and outcome (src/lib/fanout.ts).
+    ...(run.actions ? { actions: run.actions.map(actionRunView) } : {}),
+  };
+}
+
+function actionRunView(action: ActionRun) {
+  return {
+    index: action.index,
+    key: action.key,
+    type: action.type,
+    state: action.state,
+    attempts: action.attempts,
+    result: action.result ?? null,
+    error: action.error ?? null,
+    startedAt: action.startedAt,
+    finishedAt: action.finishedAt ?? null,
+    durationMs: action.durationMs ?? null,
   };
 }
 
@@ -97,7 +115,7 @@ export function stepView(run: RunRecord, job: Job) {
 }
 
 function progressView(record: JobRecord) {
-  const progress = progressOf(record, !record.job.action);
+  const progress = progressOf(record, !isActionJob(record.job));
   return {
     percentage: progress.percentage,
     completedRuns: progress.completedRuns,
@@ -115,7 +133,7 @@ export function jobSummaryView(record: JobRecord) {
     jobId: record.jobId,
     status: record.status,
     job: record.job,
-    currentDay: progressOf(record, !record.job.action).currentDay ?? null,
+    currentDay: progressOf(record, !isActionJob(record.job)).currentDay ?? null,
     progress: progressView(record),
     /** How its runs went (src/lib/progress.ts JobOutcome): a COMPLETED job whose runs all failed is `failed`. */
     outcome: outcomeOf(record.status, record.progress),

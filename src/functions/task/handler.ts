@@ -1,6 +1,7 @@
 /**
  * task Lambda: runs one run of any series (`op: "run"`: the live schedule, a trigger, a backfill), records a
- * caught failure (`op: "fail"`) or ends the series (`op: "finish"`: the job COMPLETED, or the request done).
+ * caught failure (`op: "fail"`) or ends the series (`op: "finish"`: the job COMPLETED, or the request done);
+ * a fan-out run goes through `fanOut`, one `action` (or `actionFail`) per action, and `settleFanOut`.
  * Parses its own input, calls src/lib/attempt.ts, returns what the ASL expects.
  *
  * `op: "extra"` and `op: "extraFail"` are what executions started before the run ledger send (their
@@ -12,6 +13,7 @@ import { now } from '../../common/clock';
 import { logger } from '../../common/logger';
 import { attemptRun, finishSeries, recordFailure, type AttemptDeps, type SeriesCursor } from '../../lib/attempt';
 import { ExtraCursorSchema, requestSchedule } from '../../lib/extra-runs';
+import { attemptAction, beginFanOut, recordActionFailure, settleFanOut } from '../../lib/fanout-attempt';
 import { CursorSchema, JobSchema, parseOrThrow, ScheduleSchema } from '../../lib/job';
 import { dynamoStores } from '../../adapters/store';
 import { createNotifier } from '../../adapters/notifier';
@@ -28,11 +30,17 @@ const Common = {
   executionArn: z.string().optional(),
 };
 const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+const ActionIndexSchema = z.number().int().nonnegative();
 const Legacy = { job: JobSchema, extra: ExtraCursorSchema, executionArn: z.string().optional() };
 
 const TaskEventSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('run'), ...Common }),
   z.object({ op: z.literal('fail'), ...Common, error: CaughtErrorSchema }),
+  // A fan-out run (src/lib/fanout-attempt.ts): FanOut, each RunAction / RecordActionFailure, SettleFanOut.
+  z.object({ op: z.literal('fanOut'), ...Common }),
+  z.object({ op: z.literal('action'), ...Common, action: ActionIndexSchema }),
+  z.object({ op: z.literal('actionFail'), ...Common, action: ActionIndexSchema, error: CaughtErrorSchema }),
+  z.object({ op: z.literal('settleFanOut'), ...Common }),
   z.object({ op: z.literal('finish'), job: JobSchema, cursor: SeriesCursorSchema.default({ iteration: 0 }), schedule: ScheduleSchema.optional() }),
   z.object({ op: z.literal('extra'), ...Legacy }),
   z.object({ op: z.literal('extraFail'), ...Legacy, error: CaughtErrorSchema }),
@@ -64,8 +72,21 @@ export function createTaskHandler(makeDeps: () => AttemptDeps) {
       logger.info('task', { jobId: input.job.id, op: input.op });
       return finishSeries(deps, input);
     }
-    logger.info('task', { jobId: input.job.id, iteration: input.schedule.iteration, phase: input.schedule.phase, op: input.op });
-    return input.op === 'run' ? attemptRun(deps, input) : recordFailure(deps, input);
+    logger.info('task', { jobId: input.job.id, iteration: input.schedule.iteration, phase: input.schedule.phase, op: input.op, ...('action' in input ? { action: input.action } : {}) });
+    switch (input.op) {
+      case 'run':
+        return attemptRun(deps, input);
+      case 'fail':
+        return recordFailure(deps, input);
+      case 'fanOut':
+        return beginFanOut(deps, input);
+      case 'action':
+        return attemptAction(deps, input);
+      case 'actionFail':
+        return recordActionFailure(deps, input);
+      case 'settleFanOut':
+        return settleFanOut(deps, input);
+    }
   };
 }
 

@@ -108,6 +108,7 @@ const readJson = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file)
 
 const EXAMPLES: Array<[string, unknown]> = [
   ['mocks/job.json (the README: curl … -d @mocks/job.json)', readJson('mocks/job.json')],
+  ['mocks/fanout.json (the README: Fan-out inside a run)', readJson('mocks/fanout.json')],
   ['mocks/api-post-job.json body', JSON.parse((readJson('mocks/api-post-job.json') as { body: string }).body)],
   ['mocks/console-seed002.json (seed 002)', readJson('mocks/console-seed002.json')],
   // 000_4e0bf3cd5dd14a6d.txt lines 121-129 (Step 2: Start a Scheduled Task)
@@ -118,6 +119,7 @@ const EXAMPLES: Array<[string, unknown]> = [
   ['seed 001 API Reference body', { action: 'webhook', payload: { url: 'https://example.com/notify', data: { message: 'Hello, this is your scheduled task!' } }, run_at: '2024-06-10T15:00:00Z', recurrence: 'daily' }],
   ['seed 001 message task', { action: 'message', payload: { message: 'stand-up in 5' }, run_at: '2024-06-10T15:00:00Z', recurrence: null }],
   ...jsonBlocksOf('## Command-line client').map((body, index): [string, unknown] => [`README "Command-line client" json block ${index + 1}`, body]),
+  ...jsonBlocksOf('## Fan-out inside a run').map((body, index): [string, unknown] => [`README "Fan-out inside a run" json block ${index + 1}`, body]),
   ...jsonBlocksOf('## OpenAPI').map((body, index): [string, unknown] => [`README "OpenAPI" json block ${index + 1}`, body]),
 ];
 

@@ -17,7 +17,7 @@ describe('the scheduler state machine', () => {
   });
 
   it('binds Calculate to the calculator and every other Task to the task function', () => {
-    expect(taskFunctions()).toEqual({ Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task' });
+    expect(taskFunctions()).toEqual({ Calculate: 'calculator', RunStep: 'task', RecordFailure: 'task', Finish: 'task', FanOut: 'task', RunAction: 'task', RecordActionFailure: 'task', SettleFanOut: 'task' });
   });
 
   it('runs { job, extra } (a trigger or backfill) through the same loop as the live schedule, its cursor the request\'s', () => {
@@ -27,7 +27,7 @@ describe('the scheduler state machine', () => {
     expect(asl.States.StartRequest).toMatchObject({ Type: 'Pass', Parameters: { 'job.$': '$.job', 'cursor.$': '$.extra' }, Next: 'Calculate' });
     // One path for running a step and recording its failure: no state of its own for requests.
     const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === 'Task').map(([name]) => name);
-    expect(tasks.sort()).toEqual(['Calculate', 'ContinueAsNew', 'Finish', 'RecordFailure', 'RunStep']);
+    expect(tasks.sort()).toEqual(['Calculate', 'ContinueAsNew', 'FanOut', 'Finish', 'RecordFailure', 'RunStep', 'SettleFanOut']);
   });
 
   it('loops Calculate → Due → WaitUntil → RunStep → Calculate, waiting on the calculator’s runAt', () => {
@@ -80,5 +80,37 @@ describe('the scheduler state machine', () => {
       name = (state.Type === 'Choice' ? state.Default : state.Next) as string;
     }
     expect(loop).toEqual(['Calculate', 'Due', 'WaitUntil', 'RunStep']);
+  });
+
+  describe('fan-out inside a run (job.actions)', () => {
+    const map = asl.States.RunActions as State & { ItemProcessor: { StartAt: string; States: Record<string, State> } };
+    const inner = map.ItemProcessor.States;
+
+    it('waits as any run does, then FanOut → RunActions (an inline Map) → SettleFanOut → Calculate', () => {
+      const choices = asl.States.Due?.Choices as Array<{ Variable: string; Next: string }>;
+      expect(choices.at(-1)).toEqual({ Variable: '$.job.actions', IsPresent: true, Next: 'WaitForActions' });
+      expect(asl.States.WaitForActions).toMatchObject({ Type: 'Wait', TimestampPath: '$.schedule.runAt', Next: 'FanOut' });
+      expect(asl.States.FanOut).toMatchObject({ Type: 'Task', ResultPath: '$.fanout', Next: 'RunActions' });
+      expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.fanout.items', MaxConcurrencyPath: '$.fanout.maxConcurrency', Next: 'SettleFanOut' });
+      expect(map.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'RunAction' });
+      expect(asl.States.SettleFanOut).toMatchObject({ Type: 'Task', ResultPath: '$.cursor', Next: 'Calculate' });
+    });
+
+    it('uses no Map field the local engine ignores (ToleratedFailure* are Distributed Map only): the rule is SettleFanOut\'s', () => {
+      expect(Object.keys(map).filter((key) => key.startsWith('ToleratedFailure'))).toEqual([]);
+      expect(map.ItemProcessor).not.toHaveProperty('ProcessorConfig.Mode', 'DISTRIBUTED');
+    });
+
+    it('retries each action as RunStep retries a run, and records every failed action instead of failing the Map', () => {
+      expect(inner.RunAction?.Retry).toEqual(asl.States.RunStep?.Retry);
+      expect(inner.RunAction?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordActionFailure' }]);
+      expect(inner.RecordActionFailure).toMatchObject({ Type: 'Task', End: true, Parameters: { op: 'actionFail', 'error.$': '$.error', 'action.$': '$.action' } });
+    });
+
+    it('sends a failed fan-out run (and a stopped job) the way RunStep does: RecordFailure, or Stopped', () => {
+      for (const name of ['FanOut', 'RunActions', 'SettleFanOut']) expect(asl.States[name]?.Catch).toEqual(asl.States.RunStep?.Catch);
+      expect(asl.States.FanOut?.Retry).toEqual(asl.States.RunStep?.Retry);
+      expect(asl.States.SettleFanOut?.Retry).toEqual(asl.States.RunStep?.Retry);
+    });
   });
 });
