@@ -130,6 +130,7 @@ async function loop(seconds: number, connections: number, call: () => Promise<vo
   await call();
   const latencies: number[] = [];
   let errors = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
@@ -146,10 +147,13 @@ async function loop(seconds: number, connections: number, call: () => Promise<vo
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
     requestsPerSecond: latencies.length / elapsed,
+    /** This process's CPU per call set: the SDK's side of the calls (serialising, signing, HTTP, parsing). */
+    clientCpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, latencies.length),
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN },
     errors,
     seconds: elapsed,
