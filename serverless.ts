@@ -307,9 +307,15 @@ const serverlessConfiguration: Configuration = {
   custom: {
     esbuild: {
       bundle: true,
-      minify: false,
+      // Whitespace and syntax minified, names kept: a cold start reads and parses the whole bundle before it
+      // runs a line, and this cuts the bundles by ~30 % and their module load by ~15 % (bench/bundles.ts);
+      // a stack trace still names the functions, and the source map gives the lines.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      minifyIdentifiers: false,
       // Linked: handler.js.map in the zip and a sourceMappingURL comment in handler.js, read only when Node runs
-      // with --enable-source-maps. Without it a stack trace names the unminified bundle's functions and lines.
+      // with --enable-source-maps (off as deployed: NODE_OPTIONS above). Without it a stack trace names the
+      // bundle's functions, with line:column positions in the minified file.
       sourcemap: 'linked',
       target: 'node22',
       platform: 'node',

@@ -14,8 +14,8 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { optionalEnv } from '../common/config';
 import { PermanentError, TransientError } from '../lib/errors';
 import type { FailureDestination } from '../lib/job';
@@ -25,6 +25,14 @@ import { FilesDir } from './files-dir';
 import { guardedFetch, PUBLIC_ONLY, type NetGuard } from './guarded-http';
 import { snsSubject } from './notifier';
 import { perRegion } from './clients';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy requires, see below */
+/**
+ * The SNS and SQS clients, required on the first failure sent there: a task's cold start does not load
+ * them for jobs that never fail to a topic or a queue (esbuild evaluates a required module on first use).
+ */
+const snsSdk = () => require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
+const sqsSdk = () => require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
 
 /** SNS and SQS take messages of up to 256 KiB; a report past that drops its copy of the job input. */
 const MAX_MESSAGE_BYTES = 256 * 1024 - 1024;
@@ -173,8 +181,8 @@ class FileOutbox {
  * @example const sink = createFailureSink({ fileDir: '.data' }); await sink.deliver({ type: 'file', path: 'failures.ndjson' }, report)
  */
 export function createFailureSink(options: FailureSinkOptions = {}): FailureSink {
-  const sns = options.snsClient ?? perRegion((region) => new SNSClient({ region }));
-  const sqs = options.sqsClient ?? perRegion((region) => new SQSClient({ region }));
+  const sns = options.snsClient ?? perRegion((region) => new (snsSdk().SNSClient)({ region }));
+  const sqs = options.sqsClient ?? perRegion((region) => new (sqsSdk().SQSClient)({ region }));
   const outbox = new FileOutbox(options.fileDir);
   const guard = options.guard ?? PUBLIC_ONLY;
 
@@ -184,7 +192,7 @@ export function createFailureSink(options: FailureSinkOptions = {}): FailureSink
       const fifo = arn.name.endsWith('.fifo');
       try {
         await sns(arn.region).send(
-          new PublishCommand({
+          new (snsSdk().PublishCommand)({
             TopicArn: destination.arn,
             Subject: snsSubject(`Run ${report.iteration + 1} of job ${report.jobId} failed`),
             Message: messageBody(report),
@@ -203,7 +211,7 @@ export function createFailureSink(options: FailureSinkOptions = {}): FailureSink
       const fifo = arn.name.endsWith('.fifo');
       try {
         await sqs(arn.region).send(
-          new SendMessageCommand({
+          new (sqsSdk().SendMessageCommand)({
             QueueUrl: queueUrlOf(destination.arn),
             MessageBody: messageBody(report),
             MessageAttributes: keyAttribute(report),

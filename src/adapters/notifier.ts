@@ -5,7 +5,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import { now } from '../common/clock';
 import { optionalEnv } from '../common/config';
 import { logger } from '../common/logger';
@@ -28,10 +28,17 @@ export function snsSubject(subject: string): string {
   return clean === '' ? 'Notification' : clean;
 }
 
+/**
+ * The SNS SDK, required on the first publish: a cold start that sends no notification (most runs, and
+ * every run locally) does not load it (esbuild evaluates a required module on first use).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+const snsSdk = () => require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
+
 let snsClient: SNSClient | undefined;
 /** One client per container: its connection pool and credentials outlive an invocation. */
 function sns(): SNSClient {
-  snsClient ??= new SNSClient({});
+  snsClient ??= new (snsSdk().SNSClient)({});
   return snsClient;
 }
 
@@ -46,7 +53,7 @@ function snsNotifier(topicArn: string): Notifier {
       if (notification.idempotencyKey !== undefined) attributes.idempotencyKey = { DataType: 'String', StringValue: notification.idempotencyKey };
       try {
         const output = await sns().send(
-          new PublishCommand({
+          new (snsSdk().PublishCommand)({
             TopicArn: topicArn,
             Subject: snsSubject(notification.subject),
             Message: notification.text,

@@ -17,6 +17,7 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   SFNClient,
+  type SFNClientConfig,
   StartExecutionCommand,
   StopExecutionCommand,
   ValidationException,
@@ -41,9 +42,13 @@ export function sfnConfig(env: NodeJS.ProcessEnv = process.env): SfnConfig {
   return { stateMachineArn: requireEnv('STATE_MACHINE_ARN', env), endpoint: optionalEnv('SFN_ENDPOINT', env) };
 }
 
-/** A client for the configured endpoint. @example createSfnClient({ endpoint: 'http://127.0.0.1:8083' }) */
-export function createSfnClient(config: Pick<SfnConfig, 'endpoint'> & { credentials?: EndpointCredentials }): SFNClient {
-  return new SFNClient(clientOptions(config.endpoint, process.env, config.credentials));
+/**
+ * A client for the configured endpoint. `requestHandler` replaces the SDK's HTTP transport: the local
+ * runtime hands its own API's requests to its endpoint in process (sfn-server.ts, inProcessSfnHandler).
+ * @example createSfnClient({ endpoint: 'http://127.0.0.1:8083' })
+ */
+export function createSfnClient(config: Pick<SfnConfig, 'endpoint'> & { credentials?: EndpointCredentials; requestHandler?: SFNClientConfig['requestHandler'] }): SFNClient {
+  return new SFNClient({ ...clientOptions(config.endpoint, process.env, config.credentials), ...(config.requestHandler ? { requestHandler: config.requestHandler } : {}) });
 }
 
 /**

@@ -32,18 +32,23 @@ function dictionary<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/** Each route's path as a pattern with its parameter names, compiled once rather than on every request. */
+const ROUTE_PATTERNS = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { resource: route.path, names, pattern: new RegExp(`^${source}$`) };
+});
+
 /** The API Gateway resource (`/jobs/{id}`) a path falls under, and its path parameters. */
 function matchRoute(path: string): { resource: string; pathParameters: Record<string, string> | null } {
-  for (const route of ROUTES) {
-    const names: string[] = [];
-    const source = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
-    const match = new RegExp(`^${source}$`).exec(path);
+  for (const { resource, names, pattern } of ROUTE_PATTERNS) {
+    const match = pattern.exec(path);
     if (!match) continue;
     const params = Object.fromEntries(names.map((name, i) => [name, decodeSegment(match[i + 1] ?? '')]));
-    return { resource: route.path, pathParameters: names.length ? params : null };
+    return { resource, pathParameters: names.length ? params : null };
   }
   return { resource: path, pathParameters: null };
 }

@@ -39,7 +39,7 @@ import { dashboardFiles } from './dashboard-files';
 import { generateCredentials, type LocalCredentials } from './credentials';
 import { startLocalDynamo } from './dynamo';
 import { startHttpGateway, type StaticHandler } from './http-gateway';
-import { startSfnServer } from './sfn-server';
+import { inProcessSfnHandler, startSfnServer } from './sfn-server';
 import { WarpClock } from './warp-clock';
 
 export { LOCAL_STATE_MACHINE_ARN };
@@ -200,12 +200,14 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   // so a restarted runtime never writes timestamps earlier than the ones before it — and before the API
   // answers, so no client ever reads an earlier time on /health than before the restart.
   // The API and the restart below use the job service on the same ports; the API starts executions through
-  // the Step Functions API on loopback, as on AWS; the restart in process (see inProcessExecutions).
+  // the Step Functions API, as on AWS (the SDK adapter and the service's JSON protocol, handed to the local
+  // endpoint in process rather than over a socket: inProcessSfnHandler); the restart in process (see
+  // inProcessExecutions).
   const ports = {
     store,
     extras,
     runs,
-    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint, credentials }), LOCAL_STATE_MACHINE_ARN),
+    executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint, credentials, requestHandler: inProcessSfnHandler(executions) }), LOCAL_STATE_MACHINE_ARN),
     runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }), tableName),
     now,
   };

@@ -320,6 +320,42 @@ function reply(res: http.ServerResponse, { status, payload }: Answer): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }).end(JSON.stringify(payload));
 }
 
+const UTF8 = new TextDecoder();
+
+/**
+ * The local endpoint as an SDK request handler, in process: an SFNClient built with it (createSfnClient's
+ * `requestHandler`) serialises and signs every command as always and gets the same answer the loopback
+ * server gives (`answer` above), without the socket, Node's HTTP client and server, and a parse of the
+ * request on either side. The runtime's API starts its executions through it: the adapter and the JSON
+ * protocol stay the ones AWS sees; only the transport is skipped. No key check: unlike the port, nothing
+ * outside this process can reach it.
+ * @example new StepFunctionsExecutions(createSfnClient({ endpoint, credentials, requestHandler: inProcessSfnHandler(executions) }), arn)
+ */
+export function inProcessSfnHandler(executions: LocalExecutions) {
+  return {
+    async handle(request: { headers: Record<string, string>; body?: unknown }): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
+      let target = '';
+      for (const [name, value] of Object.entries(request.headers)) if (name.toLowerCase() === 'x-amz-target') target = value;
+      const body = request.body;
+      // The SDK's JSON body is a Uint8Array subclass whose string methods warn: decoded as bytes.
+      const text = typeof body === 'string' ? body : body instanceof Uint8Array ? UTF8.decode(body) : '';
+      const { status, payload } = answer(executions, target, text);
+      return {
+        response: {
+          statusCode: status,
+          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+          body: Buffer.from(JSON.stringify(payload), 'utf8'),
+        },
+      };
+    },
+    updateHttpClientConfig(): void {},
+    httpHandlerConfigs(): Record<string, never> {
+      return {};
+    },
+    destroy(): void {},
+  };
+}
+
 export interface SfnServer {
   endpoint: string;
   close(): Promise<void>;

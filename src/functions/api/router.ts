@@ -37,18 +37,30 @@ function decode(segment: string): string {
   }
 }
 
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = segments(pattern);
-  const got = segments(path);
-  if (want.length !== got.length) return undefined;
+/** A pattern's segment: a literal, or a `{name}` parameter. */
+type Part = { literal: string } | { param: string };
+
+/** Each route pattern's segments, parsed once rather than on every request. */
+const PATTERN_PARTS = new Map<string, Part[]>(
+  ROUTES.map((route) => [
+    route.path,
+    segments(route.path).map((part): Part => {
+      const param = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(part)?.[1];
+      return param === undefined ? { literal: part } : { param };
+    }),
+  ]),
+);
+
+function matchPath(pattern: string, got: string[]): Record<string, string> | undefined {
+  const want = PATTERN_PARTS.get(pattern);
+  if (want === undefined || want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, part] of want.entries()) {
     const actual = got[index] ?? '';
-    const name = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(part)?.[1];
-    if (name !== undefined) {
+    if ('param' in part) {
       if (actual === '') return undefined;
-      params[name] = decode(actual);
-    } else if (part !== actual) {
+      params[part.param] = decode(actual);
+    } else if (part.literal !== actual) {
       return undefined;
     }
   }
@@ -61,7 +73,8 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
  */
 export function allowedMethods(path: string): string[] {
   const methods = new Set<string>();
-  for (const route of ROUTES) if (matchPath(route.path, path) !== undefined) methods.add(route.method);
+  const got = segments(path);
+  for (const route of ROUTES) if (matchPath(route.path, got) !== undefined) methods.add(route.method);
   if (methods.size === 0) throw new RouteNotFoundError(path);
   if (methods.has('GET')) methods.add('HEAD');
   methods.add('OPTIONS');
@@ -74,8 +87,9 @@ export function allowedMethods(path: string): string[] {
  */
 export function matchRoute(method: string, path: string): RouteMatch {
   const wanted = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  const got = segments(path);
   for (const route of ROUTES) {
-    const params = matchPath(route.path, path);
+    const params = matchPath(route.path, got);
     if (params !== undefined && route.method === wanted) return { route, key: `${route.method} ${route.path}` as RouteKey, params };
   }
   throw new MethodNotAllowedError(method, path, allowedMethods(path));
