@@ -138,7 +138,14 @@ export const ScheduleSettingsSchema = z.looseObject({
 export const JobDetailSchema = JobSummarySchema.extend({
   settings: ScheduleSettingsSchema,
   progress: ProgressSchema.extend({ steps: z.array(StepSchema) }),
-  statusHistory: z.array(z.looseObject({ status: z.string() })),
+  statusHistory: z.array(
+    z.looseObject({
+      status: z.string(),
+      at: z.string(),
+      event: z.enum(['paused', 'resumed']).optional().describe('a pause (status PAUSED, with its note) or a resume (the status the job went back to)'),
+      note: z.string().optional(),
+    }),
+  ),
   executions: z.array(z.string()),
   generation: z.number().int(),
   finalReport: z.unknown().optional(),
