@@ -161,6 +161,10 @@ export const UpcomingSchema = z.looseObject({
   paused: z.object({ pausedAt: nullableString, note: nullableString }).nullable(),
   remainingRuns: z.number().int().nullable(),
   settings: ScheduleSettingsSchema,
+  passedOver: z
+    .object({ from: z.number().int(), to: z.number().int(), count: z.number().int() })
+    .nullable()
+    .describe('runs whose time passed while nothing ran (a pause, downtime) that the catch-up policy passes over when the job next runs; `runs` starts after them'),
   runs: z.array(
     z.looseObject({ iteration: z.number().int(), plannedAt: z.string(), runAt: z.string(), localTime: z.string(), phase: z.string(), missed: z.boolean() }),
   ),
