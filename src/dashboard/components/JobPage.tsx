@@ -354,7 +354,7 @@ function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone
   const passedNote = passedOver && (
     <p class="hint passed-over-note" data-passed-over={passedOver.count}>
       <strong>
-        {passedOver.count === 1 ? `Run ${passedOver.from + 1}` : `Runs ${passedOver.from + 1}–${passedOver.to + 1}`} ({passedOver.count.toLocaleString()}) will not run:
+        {passedOver.count === 1 ? `Run ${passedOver.from + 1}` : `Runs ${passedOver.from + 1}–${passedOver.to + 1} (${passedOver.count.toLocaleString()})`} will not run:
       </strong>{' '}
       {passedOver.count === 1 ? 'its' : 'their'} time passed while nothing ran, and the catch-up policy <code>{upcoming.settings.catchUp}</code> passes{' '}
       {passedOver.count === 1 ? 'it' : 'them'} over (recorded as skipped).
