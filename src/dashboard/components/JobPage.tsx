@@ -362,15 +362,17 @@ function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone
   );
   if (upcoming.runs.length === 0) return passedNote || <p class="muted">No runs ahead.</p>;
   const missed = upcoming.runs.filter((run) => run.missed).length;
+  // Runs the catch-up policy passes over are not left to run.
+  const left = upcoming.remainingRuns === null ? null : Math.max(upcoming.runs.length, upcoming.remainingRuns - (passedOver?.count ?? 0));
   const catchUp = upcoming.settings.catchUp;
   return (
     <>
       {passedNote}
       <div class="table-wrap">
         <table class="upcoming">
-          {upcoming.remainingRuns !== null && (
+          {left !== null && (
             <caption>
-              the next {upcoming.runs.length.toLocaleString()} of {upcoming.remainingRuns.toLocaleString()} {upcoming.remainingRuns === 1 ? 'run' : 'runs'} left
+              the next {upcoming.runs.length.toLocaleString()} of {left.toLocaleString()} {left === 1 ? 'run' : 'runs'} left
             </caption>
           )}
           <thead>
