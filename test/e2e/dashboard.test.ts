@@ -807,6 +807,42 @@ describe('the dashboard', () => {
     await page.close();
   }, 30_000);
 
+  it('shows a forever job by runs done and its last run (no 0 % bar), its runs newest first with older ones a click away', async () => {
+    // Every minute at a day a second: 50+ runs in a few seconds; catchUp "all" so a loaded machine skips none.
+    const id = 'dashboard-forever';
+    expect((await post('/jobs', { id, startDateTime: daysAhead(0.01), frequency: { minutes: 1 }, forever: true, catchUp: 'all', action: { type: 'message', text: 'tick' } })).status).toBe(201);
+    const deadline = Date.now() + 45_000;
+    while ((await getJson<{ progress: { completedRuns: number } }>(`/jobs/${id}`)).progress.completedRuns < 55) {
+      if (Date.now() > deadline) throw new Error('55 runs did not happen');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await post(`/jobs/${id}/pause`, {});
+
+    const page = await open('#/');
+    const row = page.locator(`.job-row[data-job-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator('[role="progressbar"]').count()).toBe(0);
+    expect(await row.locator('.progress-block[data-open-ended="true"]').innerText()).toMatch(/\d+ runs done.*last run succeeded/s);
+    expect(await row.locator('.last-run').innerText()).toMatch(/run [\d,]+ succeeded\s.*ago/s);
+
+    await page.goto(`${runtime.url}/#/jobs/${id}`);
+    const items = page.locator('.timeline > li.run');
+    await items.first().waitFor();
+    const order = async () => items.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-iteration'))));
+    const first = await order();
+    expect(first).toHaveLength(50);
+    expect(first).toEqual([...first].sort((a, b) => b - a));
+    await page.click('button[data-action="older-runs"]');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline > li.run').length > 50);
+    const all = await order();
+    // The older page follows on: still newest first, every run of it older than the first page's.
+    expect(all.slice(0, 50)).toEqual(first);
+    expect(all).toEqual([...all].sort((a, b) => b - a));
+    expect(new Set(all).size).toBe(all.length);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
+  }, 60_000);
+
   it('on a phone, brings the field a refused submit names into view below the sticky header', async () => {
     const page = await open('#/new', { width: 390, height: 844 });
     await page.fill('#f-id', 'phone-bad-zone');
