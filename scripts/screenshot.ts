@@ -168,6 +168,16 @@ async function main(): Promise<void> {
         action: { type: 'message', text: 'Stand-up in 5 minutes', channel: 'team' },
       },
       {
+        // Paused after its first run: its page shows what runs on resume and the pause in its history.
+        id: 'inventory-sync',
+        startDateTime: iso(now + 3 * MINUTE),
+        frequency: { minutes: 15 },
+        maxRuns: 500,
+        catchUp: 'skip',
+        timeZone: 'America/New_York',
+        action: { type: 'message', text: 'sync inventory', channel: 'ops' },
+      },
+      {
         id: 'quarter-close',
         startDateTime: iso(now + 20 * DAY),
         timeZone: 'Europe/London',
@@ -177,6 +187,8 @@ async function main(): Promise<void> {
     for (const job of jobs) await call(base, 'POST', '/jobs', job);
     await call(base, 'DELETE', '/jobs/quarter-close');
     const runsOf = async (id: string) => (await call<JobView>(base, 'GET', `/jobs/${id}`)).progress.completedRuns;
+    await until('the first run of inventory-sync', async () => (await runsOf('inventory-sync')) >= 1);
+    await call(base, 'POST', '/jobs/inventory-sync/pause', { note: 'supplier API migration, back Monday' });
     await until('the first runs of phase 2', async () => (await runsOf('hourly-export')) >= 3 && (await runsOf('sales-monthly')) >= 1 && (await runsOf('digest-berlin')) >= 1);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'] });
@@ -202,6 +214,8 @@ async function main(): Promise<void> {
       await shoot(1280, 800, '#/jobs/weekly-report', path.join(dir, 'job-1280.png'), true);
       await shoot(1280, 800, '#/jobs/sales-monthly', path.join(dir, 'job-running-1280.png'), true);
       await shoot(1280, 800, '#/jobs/hourly-export', path.join(dir, 'state-machine.png'), false, 'figure.asl');
+      await shoot(1280, 800, '#/jobs/inventory-sync', path.join(dir, 'job-paused-1280.png'), true);
+      await shoot(390, 844, '#/jobs/inventory-sync', path.join(dir, 'job-paused-390.png'), true);
       await shoot(1280, 800, '#/stats', path.join(dir, 'stats-1280.png'), true);
       await shoot(1280, 800, '#/new', path.join(dir, 'new-1280.png'), true);
       await shoot(390, 844, '', path.join(dir, 'jobs-390.png'), true);

@@ -183,14 +183,89 @@ export function splitTags(text: string): string[] {
   return text.split(/[\s,]+/).filter((tag) => tag !== '');
 }
 
-/** The primitive fields of a run's result, long strings (checksums) shortened: `messageId local-1e32… · channel default`. */
+/** Result keys said as a reader would; others are split from camelCase (`recordsProcessed` → `records processed`). */
+const RESULT_LABELS: Record<string, string> = {
+  statusCode: 'HTTP',
+  messageId: 'message',
+  latencyMs: 'took',
+  durationMs: 'took',
+  recordsProcessed: 'records processed',
+  records: 'records',
+  errors: 'errors',
+  checksum: 'checksum',
+  channel: 'channel',
+  delivered: 'delivered',
+};
+
+/** `recordsProcessed` → `records processed`, `HTTPStatus` → `http status`. */
+export function keyWords(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
+}
+
+/**
+ * The primitive fields of a run's result in words, long strings (checksums) shortened, `…Ms` as durations:
+ * `HTTP 200 · took 84 ms`, `records processed 1,508 · errors 7`.
+ */
 export function resultText(result: unknown): string {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) return result === null || result === undefined ? '' : String(result);
   return Object.entries(result)
     .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
     .filter(([k]) => !/At$/.test(k))
-    .map(([k, v]) => `${k} ${typeof v === 'string' && v.length > 14 ? `${v.slice(0, 12)}…` : typeof v === 'number' ? v.toLocaleString() : String(v)}`)
+    .map(([k, v]) => {
+      const label = RESULT_LABELS[k] ?? keyWords(k);
+      if (typeof v === 'number') return `${label} ${/Ms$/.test(k) ? formatDuration(v) : v.toLocaleString()}`;
+      if (typeof v === 'boolean') return v ? label : `not ${label}`;
+      return `${label} ${v.length > 14 ? `${v.slice(0, 12)}…` : v}`;
+    })
     .join(' · ');
+}
+
+/** A run time as a statistic: under a millisecond is `< 1 ms`, never a bare `0 ms` that reads as "no time". */
+export function formatRunTime(ms: number | null | undefined): string {
+  if (ms !== null && ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms < 1) return '< 1 ms';
+  return formatDuration(ms);
+}
+
+/** A count of days as a reader says it: `15.2 days`, `6 h`, `3 min`, `1 day`. */
+export function daysText(days: number): string {
+  if (!Number.isFinite(days)) return '—';
+  if (days < 1) return formatDuration(days * 86_400_000);
+  const rounded = days < 10 ? Math.round(days * 10) / 10 : Math.round(days);
+  return `${rounded.toLocaleString()} ${rounded === 1 ? 'day' : 'days'}`;
+}
+
+/** A percentage without false precision: `836 %`, `12 %`, `4.5 %`, `0.3 %`. */
+export function percentText(percent: number): string {
+  const abs = Math.abs(percent);
+  const digits = abs >= 10 || abs === 0 ? 0 : 1;
+  return `${Number(percent.toFixed(digits)).toLocaleString()} %`;
+}
+
+/**
+ * The ISO-8601 instants in a message (the API's, in UTC) said in `zone`, which is named once after them:
+ * `to must not be later than 4 Dec 2024, 11:00:00 (Europe/Berlin)`.
+ */
+export function instantsInZone(text: string, zone: string): string {
+  let found = false;
+  const out = text.replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g, (iso) => {
+    if (!Number.isFinite(Date.parse(iso))) return iso;
+    found = true;
+    return zonedLong(iso, zone);
+  });
+  return found ? `${out} (times in ${zone})` : out;
+}
+
+/** `4 Dec 2024, 10:00:00`: the long form without the zone's short name (the caller names the zone). */
+function zonedLong(iso: string, zone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: zone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(Date.parse(iso));
+  } catch {
+    return iso;
+  }
 }
 
 const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });

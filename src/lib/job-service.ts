@@ -18,9 +18,9 @@ import { executionInputOf, type ExecutionStatusChangeDetail } from './execution-
 import type { ExecutionEvent, ExecutionReader, ExecutionService, ExecutionSummary } from './executions';
 import { newRequestId, planBackfill, requestExecution } from './extra-runs';
 import { LIVE, requestSeries, type RunLedger } from './ledger';
-import { retentionExpiry, type Job, type Schedule } from './job';
+import { retentionExpiry, type Job, type Schedule, type SkippedRuns } from './job';
 import type { JsonValue } from './json';
-import { nextRun, totalRuns, upcomingRuns } from './schedule';
+import { nextRun, scheduleAt, totalRuns, upcomingRuns } from './schedule';
 import type { RunDurations } from './stats';
 import { isFinalStatus, PAUSED } from './status';
 import type { ExtraRequest, JobRecord, JobStore, NewExtraRequest, Page, RequestStore, RunRecord } from './store';
@@ -234,10 +234,14 @@ export class JobService {
   }
 
   /** The next `count` runs of a job after its last finished one; none for a final job. */
-  async upcoming(jobId: string, count: number): Promise<{ record: JobRecord; runs: Schedule[] }> {
+  async upcoming(jobId: string, count: number): Promise<{ record: JobRecord; runs: Schedule[]; passedOver?: SkippedRuns }> {
     const record = await this.get(jobId);
-    const runs = isFinalStatus(record.status) ? [] : upcomingRuns(record.job, record.cursor + 1, count);
-    return { record, runs };
+    if (isFinalStatus(record.status)) return { record, runs: [] };
+    // Runs whose time passed while nothing ran (a pause, downtime) go as the catch-up policy says when the
+    // job next runs: listed from the run it would start if it ran now, those it passes over counted apart.
+    const resume = scheduleAt(record.job, { iteration: record.cursor + 1 }, this.ports.now().getTime());
+    const runs = resume.done ? [] : upcomingRuns(record.job, resume.iteration, count);
+    return { record, runs, ...(resume.skipped ? { passedOver: resume.skipped } : {}) };
   }
 
   /**

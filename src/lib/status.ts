@@ -54,6 +54,9 @@ export function statusAfterFailure(phase: Phase, policy: 'abort' | 'continue'): 
 export interface StatusChange {
   status: JobStatus;
   at: string;
+  /** A change made by hand: `paused` (status PAUSED, with its note) or `resumed` (the status it went back to). */
+  event?: 'paused' | 'resumed';
+  note?: string;
 }
 
 /** The parts of a job record and its runs the history is derived from. */
@@ -62,6 +65,8 @@ interface HistorySource {
   createdAt: string;
   finishedAt?: string;
   job: Job;
+  /** Its pauses and resumes, oldest first (src/lib/store.ts PauseEntry). */
+  pauseLog?: ReadonlyArray<{ event: 'paused' | 'resumed'; at: string; note?: string }>;
 }
 interface RunSource {
   iteration: number;
@@ -75,7 +80,8 @@ interface RunSource {
  * The job's status sequence, derived from its runs rather than stored (so a job of ten thousand runs
  * keeps a small item): the initial status, seed 000's DAY_N_COMPLETE per finished workflow run,
  * REPORT_GENERATED and NOTIFICATION_SENT from the report run, then the final status. Action jobs, whose
- * status only moves between SCHEDULED and RUNNING, show their first and final statuses.
+ * status only moves between SCHEDULED and RUNNING, show their first and final statuses. Pauses and resumes
+ * (the job's pause log) fall in by time: PAUSED with its note, then the status it went back to.
  * @example statusHistory(sevenDayJob, runs).map((c) => c.status)
  * // ['INITIALIZED', 'DAY_1_COMPLETE', …, 'DAY_6_COMPLETE', 'REPORT_GENERATED', 'NOTIFICATION_SENT', 'COMPLETED']
  */
@@ -93,6 +99,21 @@ export function statusHistory(record: HistorySource, runs: readonly RunSource[])
       changes.push({ status: 'NOTIFICATION_SENT', at: result.notificationSentAt ?? run.finishedAt });
     }
   }
+  withPauses(changes, record.pauseLog ?? []);
   if (isFinalStatus(record.status)) changes.push({ status: record.status, at: record.finishedAt ?? changes.at(-1)!.at });
   return changes;
+}
+
+/** Put each pause and resume among the derived changes by time; a resume goes back to the status before its pause. */
+function withPauses(changes: StatusChange[], log: NonNullable<HistorySource['pauseLog']>): void {
+  if (log.length === 0) return;
+  const merged: StatusChange[] = [...changes, ...log.map((entry): StatusChange => ({ status: entry.event === 'paused' ? PAUSED : '', at: entry.at, event: entry.event, ...(entry.note ? { note: entry.note } : {}) }))];
+  // Stable: a pause at the same instant as a derived change comes after it.
+  merged.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  let before = changes[0]!.status;
+  for (const change of merged) {
+    if (change.event === 'resumed') change.status = before;
+    else if (change.event !== 'paused') before = change.status;
+  }
+  changes.splice(0, changes.length, ...merged);
 }

@@ -23,6 +23,17 @@ export interface RunCounters {
   totalRuns: number | null;
 }
 
+/** One pause or resume of a job, as its status history shows it. */
+export interface PauseEntry {
+  event: 'paused' | 'resumed';
+  at: string;
+  /** The pause's note, when it was given one. */
+  note?: string;
+}
+
+/** How many pauses and resumes a job keeps: enough to read its recent story, bounded so the item stays small. */
+export const PAUSE_LOG_MAX = 20;
+
 export interface JobRecord {
   jobId: string;
   job: Job;
@@ -44,6 +55,8 @@ export interface JobRecord {
   statusBeforePause?: JobStatus;
   /** When it was last resumed: an execution that stopped before then no longer speaks for the job. */
   resumedAt?: string;
+  /** Its latest pauses and resumes, oldest first (at most PAUSE_LOG_MAX): the status history shows them. */
+  pauseLog?: PauseEntry[];
   /** The latest counted live run (src/lib/ledger.ts LastRun); absent before the first. */
   lastRun?: LastRun;
   /** Totals for statistics, kept on the job so `GET /stats` needs no scan of runs. */

@@ -155,7 +155,14 @@ export const ScheduleSettingsSchema = z.looseObject({
 export const JobDetailSchema = JobSummarySchema.extend({
   settings: ScheduleSettingsSchema,
   progress: ProgressSchema.extend({ steps: z.array(StepSchema) }),
-  statusHistory: z.array(z.looseObject({ status: z.string() })),
+  statusHistory: z.array(
+    z.looseObject({
+      status: z.string(),
+      at: z.string(),
+      event: z.enum(['paused', 'resumed']).optional().describe('a pause (status PAUSED, with its note) or a resume (the status the job went back to)'),
+      note: z.string().optional(),
+    }),
+  ),
   executions: z.array(z.string()),
   generation: z.number().int(),
   finalReport: z.unknown().optional(),
@@ -171,6 +178,10 @@ export const UpcomingSchema = z.looseObject({
   paused: z.object({ pausedAt: nullableString, note: nullableString }).nullable(),
   remainingRuns: z.number().int().nullable(),
   settings: ScheduleSettingsSchema,
+  passedOver: z
+    .object({ from: z.number().int(), to: z.number().int(), count: z.number().int() })
+    .nullable()
+    .describe('runs whose time passed while nothing ran (a pause, downtime) that the catch-up policy passes over when the job next runs; `runs` starts after them'),
   runs: z.array(
     z.looseObject({ iteration: z.number().int(), plannedAt: z.string(), runAt: z.string(), localTime: z.string(), phase: z.string(), missed: z.boolean() }),
   ),

@@ -416,14 +416,28 @@ describe('the dashboard', () => {
     await page.fill('.pause-form input[name="pauseNote"]', 'waiting for the new API key');
     await page.click('button[data-action="pause-confirm"]');
     await page.locator('.job-head h1 .badge[data-status="PAUSED"]').waitFor();
-    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Pause: the job is now PAUSED. Note: “waiting for the new API key”.');
+    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Pause: the job is paused. Note: “waiting for the new API key”.');
     expect(await page.locator('.paused-note').innerText()).toContain('waiting for the new API key');
+    // The status history has the pause, with its note; a paused job has no next run to read as due.
+    const pausedEntry = page.locator('ol.history li[data-event="paused"]');
+    await pausedEntry.waitFor();
+    expect(await pausedEntry.innerText()).toMatch(/paused.*paused by hand: .?waiting for the new API key/s);
+    expect(await page.locator('[data-next-run="paused"]').innerText()).toMatch(/^none while paused/);
     expect((await getJson<{ status: string }>('/jobs/dashboard-pause')).status).toBe('PAUSED');
     expect(await page.locator('button[data-action="pause"]').count()).toBe(0);
 
     await page.click('button[data-action="resume"]');
     await page.locator('.job-head h1 .badge[data-status="SCHEDULED"]').waitFor();
-    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Resume: the job is now SCHEDULED.');
+    expect(await page.locator('.controls-block .ok-note').innerText()).toBe('Resume: the job is scheduled.');
+    const resumedEntry = page.locator('ol.history li[data-event="resumed"]');
+    await resumedEntry.waitFor();
+    expect(await resumedEntry.locator('.badge').getAttribute('data-status')).toBe('SCHEDULED');
+    // A confirmation goes once the job leaves the status it confirmed: paused again by someone else, "scheduled" would be stale.
+    expect((await post('/jobs/dashboard-pause/pause', {})).status).toBe(200);
+    await page.locator('.job-head h1 .badge[data-status="PAUSED"]').waitFor();
+    expect(await page.locator('.controls-block .ok-note').count()).toBe(0);
+    expect((await post('/jobs/dashboard-pause/resume', {})).status).toBe(200);
+    await page.locator('.job-head h1 .badge[data-status="SCHEDULED"]').waitFor();
     expect(await page.locator('.paused-note').count()).toBe(0);
     expect((await getJson<{ status: string }>('/jobs/dashboard-pause')).status).toBe('SCHEDULED');
     expect(await page.locator('button[data-action="pause"]').isEnabled()).toBe(true);
@@ -468,14 +482,14 @@ describe('the dashboard', () => {
     await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
   }, 30_000);
 
-  it('marks upcoming runs whose time passed during a pause as missed, and shows the pause note from the job view', async () => {
+  it('lists for a paused job what runs on resume (the runs its catch-up passes over counted apart), the pause note from the job view, and sorts it after due jobs', async () => {
     // Weekly from a warped day ahead, paused at once with a note: run 1's time passes while paused, run 2's is a week off.
     const id = 'dashboard-missed';
     expect((await post('/jobs', { id, startDateTime: daysAhead(1), frequency: { days: 7 }, maxRuns: 10, catchUp: 'skip', action: { type: 'message', text: 'tick' } })).status).toBe(201);
     expect((await post(`/jobs/${id}/pause`, { note: 'office closed until Monday' })).status).toBe(200);
     const deadline = Date.now() + 10_000;
-    while (!(await getJson<{ runs: Array<{ missed: boolean }> }>(`/jobs/${id}/upcoming?count=5`)).runs[0]?.missed) {
-      if (Date.now() > deadline) throw new Error('the first run was never reported missed');
+    while ((await getJson<{ passedOver: unknown }>(`/jobs/${id}/upcoming?count=5`)).passedOver === null) {
+      if (Date.now() > deadline) throw new Error('the first run was never passed over');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
 
@@ -484,11 +498,27 @@ describe('the dashboard', () => {
     const rows = page.locator('table.upcoming tbody tr');
     await rows.first().waitFor();
     expect(await page.locator('.paused-note').innerText()).toContain('office closed until Monday');
-    expect(await rows.first().getAttribute('data-missed')).toBe('true');
-    expect(await rows.first().locator('.badge.state-missed').innerText()).toBe('missed');
-    expect(await rows.nth(1).getAttribute('data-missed')).toBe('false');
-    expect(await rows.nth(1).locator('.badge').count()).toBe(0);
-    expect(await page.locator('.missed-note').innerText()).toMatch(/^1 run missed: .* catch-up policy skip passes it over\.$/);
+    // catchUp skip: run 1 will not run on resume, so it is not listed as upcoming; run 2 is the next.
+    expect(await page.locator('.passed-over-note').innerText()).toMatch(/^Run 1 will not run: .* catch-up policy skip passes it over/);
+    expect(await rows.first().getAttribute('data-iteration')).toBe('1');
+    expect(await rows.first().getAttribute('data-missed')).toBe('false');
+    expect(await page.locator('table.upcoming tbody tr[data-missed="true"]').count()).toBe(0);
+    expect(await page.locator('.card h2', { hasText: 'Upcoming runs, once resumed' }).count()).toBe(1);
+    // The execution the pause stopped is not "current".
+    const latest = page.locator('ol.executions li').last();
+    await latest.waitFor();
+    expect(await latest.locator('.badge').innerText()).toBe('stopped: paused');
+
+    // In the list, its next run (now past) neither sorts it before going jobs nor reads as due.
+    await page.goto(`${runtime.url}/#/`);
+    const row = page.locator(`.job-row[data-job-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator('.job-next').innerText()).toMatch(/paused/);
+    const order = await page.locator('.job-row').evaluateAll((els) => els.map((el) => ({ id: el.getAttribute('data-job-id'), attention: el.classList.contains('needs-attention'), next: el.querySelector('.job-next .zoned time')?.getAttribute('datetime') ?? null })));
+    const at = order.findIndex((entry) => entry.id === id);
+    expect(order[at]?.next).toBeNull();
+    const goingAfter = order.slice(at + 1).filter((entry) => !entry.attention && entry.next !== null);
+    expect(goingAfter).toEqual([]);
     await page.close();
     await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
   }, 30_000);
@@ -515,10 +545,10 @@ describe('the dashboard', () => {
     });
     const answer = page.locator('.controls-block .ok-note');
     await answer.waitFor();
-    // The API's answer: the request, RUNNING.
+    // The API's answer, said as what was asked (its state is in the list, and moves on).
     const requestId = (await answer.getAttribute('data-request-id')) ?? '';
     expect(requestId).not.toBe('');
-    expect(await answer.innerText()).toBe(`Run now: request ${requestId} is RUNNING, 1 run outside the schedule. Note: “checking the new key”.`);
+    expect(await answer.innerText()).toBe(`Run now: request ${requestId} started, 1 run outside the schedule. Note: “checking the new key”.`);
     expect(await page.locator('.trigger-form').count()).toBe(0);
 
     // …then SUCCEEDED in the list, with its one run.
@@ -532,7 +562,7 @@ describe('the dashboard', () => {
     expect(await runs.count()).toBe(1);
     expect(await runs.first().getAttribute('data-kind')).toBe('trigger');
     expect(await runs.first().locator('.run-head').innerText()).toMatch(/^Triggered run\s+Message\s+succeeded$/);
-    expect(await runs.first().locator('.run-result').innerText()).toMatch(/^messageId /);
+    expect(await runs.first().locator('.run-result').innerText()).toMatch(/^message \S+ · channel default$/);
     // The live runs: still none, on the page and in the API.
     expect(await page.locator('.timeline').count()).toBe(0);
     expect(await page.locator('.card h2', { hasText: /^Runs, newest first \(/ }).innerText()).toBe('Runs, newest first (0 of 1 shown)');
@@ -578,7 +608,7 @@ describe('the dashboard', () => {
     await page.click('button[data-action="backfill-confirm"]');
     const answer = page.locator('.backfill .ok-note');
     await answer.waitFor({ timeout: 10_000 });
-    expect(await answer.innerText()).toMatch(/^Backfill: request \S+ is RUNNING, 4 runs \(runs 1–4, .+\) outside the schedule\.$/);
+    expect(await answer.innerText()).toMatch(/^Backfill: request \S+ started, 4 runs \(runs 1–4, .+ UTC\) outside the schedule\.$/);
     expect(await page.locator('.backfill-form').count()).toBe(0);
 
     const item = page.locator('.extra-request[data-kind="backfill"]');
@@ -621,9 +651,12 @@ describe('the dashboard', () => {
     // The same range straight to the API: refused at "to", with the message the page shows (bar the clock it quotes).
     const refused = (await (await post(`/jobs/${id}/backfill`, { from: `${body.from}Z`, to: `${body.to}Z` })).json()) as { error: { field: string; message: string } };
     expect(refused.error.field).toBe('to');
+    // The page says the API's instants in the job's zone and names it; no raw ISO-8601 is left.
+    const shown = await error.innerText();
     const clockless = (text: string) => text.replace(/\(now is [^)]*\)/, '(now is …)');
-    expect(clockless(await error.innerText())).toBe(clockless(refused.error.message));
-    expect(await error.innerText()).toMatch(/^to: must not be in the future/);
+    expect(clockless(shown)).toBe(`${clockless(refused.error.message)} (times in UTC)`);
+    expect(shown).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(shown).toMatch(/^to: must not be in the future/);
     expect(await page.locator('#bf-to').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#bf-from').getAttribute('aria-invalid')).toBeNull();
     expect(await page.locator('.field-error').count()).toBe(1);
@@ -679,6 +712,12 @@ describe('the dashboard', () => {
     await page.goto(`${runtime.url}/#/jobs/phone-options`);
     await page.locator('.page-job [data-option="tags"]').waitFor();
     expect(await widths()).toEqual({ scroll: 390, client: 390 });
+    // The upcoming table's four columns, "your time" last, fit without a sideways scroll.
+    const upcoming = page.locator('table.upcoming');
+    await upcoming.waitFor();
+    const fit = await upcoming.evaluate((table) => ({ table: table.scrollWidth, wrap: (table.parentElement as HTMLElement).clientWidth }));
+    expect(fit.table).toBeLessThanOrEqual(fit.wrap);
+    expect(await upcoming.locator('thead th').last().textContent()).toBe('your time (Europe/Berlin)');
     await page.click('button[data-action="pause"]');
     await page.locator('.pause-form').waitFor();
     expect(await widths()).toEqual({ scroll: 390, client: 390 });
@@ -767,6 +806,101 @@ describe('the dashboard', () => {
     }
     await page.close();
   }, 30_000);
+
+  it('shows a forever job by runs done and its last run (no 0 % bar), its runs newest first with older ones a click away', async () => {
+    // Every minute at a day a second: 50+ runs in a few seconds; catchUp "all" so a loaded machine skips none.
+    const id = 'dashboard-forever';
+    expect((await post('/jobs', { id, startDateTime: daysAhead(0.01), frequency: { minutes: 1 }, forever: true, catchUp: 'all', action: { type: 'message', text: 'tick' } })).status).toBe(201);
+    const deadline = Date.now() + 45_000;
+    while ((await getJson<{ progress: { completedRuns: number } }>(`/jobs/${id}`)).progress.completedRuns < 55) {
+      if (Date.now() > deadline) throw new Error('55 runs did not happen');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await post(`/jobs/${id}/pause`, {});
+
+    const page = await open('#/');
+    const row = page.locator(`.job-row[data-job-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator('[role="progressbar"]').count()).toBe(0);
+    expect(await row.locator('.progress-block[data-open-ended="true"]').innerText()).toMatch(/\d+ runs done.*last run succeeded/s);
+    expect(await row.locator('.last-run').innerText()).toMatch(/run [\d,]+ succeeded\s.*ago/s);
+
+    await page.goto(`${runtime.url}/#/jobs/${id}`);
+    const items = page.locator('.timeline > li.run');
+    await items.first().waitFor();
+    const order = async () => items.evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-iteration'))));
+    const first = await order();
+    expect(first).toHaveLength(50);
+    expect(first).toEqual([...first].sort((a, b) => b - a));
+    await page.click('button[data-action="older-runs"]');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline > li.run').length > 50);
+    const all = await order();
+    // The older page follows on: still newest first, every run of it older than the first page's.
+    expect(all.slice(0, 50)).toEqual(first);
+    expect(all).toEqual([...all].sort((a, b) => b - a));
+    expect(new Set(all).size).toBe(all.length);
+    await page.close();
+    await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
+  }, 60_000);
+
+  it('on a phone, brings the field a refused submit names into view below the sticky header', async () => {
+    const page = await open('#/new', { width: 390, height: 844 });
+    await page.fill('#f-id', 'phone-bad-zone');
+    await page.fill('#f-timeZone', 'Mars/Olympus_Mons');
+    await page.locator('form.submit-form button[type=submit]').scrollIntoViewIfNeeded();
+    await page.click('form.submit-form button[type=submit]');
+    await page.locator('[data-field="timeZone"] .field-error').waitFor();
+    await page.waitForTimeout(200);
+    const box = await page.evaluate(() => {
+      const header = document.querySelector('.topbar')!.getBoundingClientRect();
+      const field = document.querySelector('[data-field="timeZone"]')!.getBoundingClientRect();
+      return { headerBottom: header.bottom, top: field.top, bottom: field.bottom, focused: document.activeElement?.id ?? '' };
+    });
+    expect(box.top).toBeGreaterThanOrEqual(box.headerBottom);
+    expect(box.bottom).toBeLessThanOrEqual(844);
+    expect(box.focused).toBe('f-timeZone');
+    await page.close();
+  }, 30_000);
+
+  it('says numbers and run results as a reader would', async () => {
+    const page = await open('#/stats');
+    const span = page.locator('[data-figure="polling-span"]');
+    await span.waitFor();
+    // "15.2 days", "6 h", never "15.2345 days"; a percentage without decimals past the first; no "0 ms" run time.
+    expect(await span.innerText()).toMatch(/^(\d[\d,]*(\.\d)? days?|\d+ (h|min|s|ms)( \d+ (min|s))?)$/);
+    expect(await page.locator('.cost-verdict').innerText()).not.toMatch(/\d\.\d\d+ %/);
+    expect(await page.locator('.page-stats').innerText()).not.toMatch(/(^|\D)0 ms/);
+    await page.goto(`${runtime.url}/#/jobs/flaky-once`);
+    const result = page.locator('.run[data-iteration="0"] .run-result');
+    await result.waitFor();
+    // The webhook's statusCode and latencyMs as "HTTP 200 · took 12 ms", no camelCase key.
+    expect(await result.innerText()).toMatch(/HTTP 200/);
+    expect(await result.innerText()).not.toMatch(/[a-z][A-Z]/);
+    await page.close();
+  }, 30_000);
+
+  it('stops asking for a job that answers 404, and shows the API down with a red dot and the last answer', async () => {
+    const page = await open('#/jobs/no-such-job');
+    let asked = 0;
+    page.on('request', (request) => {
+      if (/\/jobs\/no-such-job(\/upcoming)?(\?|$)/.test(request.url())) asked += 1;
+    });
+    await page.locator('.error-note').first().waitFor();
+    await page.waitForTimeout(500);
+    asked = 0;
+    await page.waitForTimeout(5_000);
+    // Polled every 2 s on loopback, it would have asked 4-5 more times by now.
+    expect(asked).toBe(0);
+
+    const status = page.locator('.topbar-status');
+    await page.locator('.topbar-status[data-api="up"]').waitFor({ timeout: 10_000 });
+    await page.route('**/health', (route) => route.abort());
+    await page.locator('.topbar-status[data-api="down"]').waitFor({ timeout: 15_000 });
+    expect(await status.innerText()).toMatch(/API down; last answer .*ago/);
+    const dot = await page.locator('.topbar-status .live-dot').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(dot).toBe('rgb(214, 51, 108)');
+    await page.close();
+  }, 40_000);
 
   it('has no serious or critical accessibility violations (axe-core) on the jobs list, a failed job, the stats and the form', async () => {
     const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

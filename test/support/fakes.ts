@@ -21,7 +21,7 @@ import type { ExtraRunStorePort, JobServicePorts, JobStorePort } from '../../src
 import type { JsonValue } from '../../src/lib/json';
 import type { RunDurations } from '../../src/lib/stats';
 import { initialStatus, isFinalStatus, PAUSED } from '../../src/lib/status';
-import type { JobRecord, Page, RunRecord } from '../../src/lib/store';
+import { PAUSE_LOG_MAX, type JobRecord, type Page, type RunRecord } from '../../src/lib/store';
 
 export const FAKE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:fake-scheduler';
 
@@ -126,6 +126,7 @@ export class MemoryJobStore implements JobStorePort {
     record.updatedAt = now.toISOString();
     if (note === undefined) delete record.pauseNote;
     else record.pauseNote = note;
+    record.pauseLog = [...(record.pauseLog ?? []), { event: 'paused' as const, at: now.toISOString(), ...(note === undefined ? {} : { note }) }].slice(-PAUSE_LOG_MAX);
     return copy(record);
   }
 
@@ -137,6 +138,7 @@ export class MemoryJobStore implements JobStorePort {
     record.status = record.statusBeforePause;
     record.updatedAt = now.toISOString();
     record.resumedAt = now.toISOString();
+    record.pauseLog = [...(record.pauseLog ?? []), { event: 'resumed' as const, at: now.toISOString() }].slice(-PAUSE_LOG_MAX);
     delete record.statusBeforePause;
     delete record.pausedAt;
     delete record.pauseNote;

@@ -66,6 +66,12 @@ export class Update {
     return this;
   }
 
+  /** A REMOVE path written out (a list element: `#log[0]`); its names are bound with `names`. */
+  removeExpression(path: string): this {
+    this.removes.push(path);
+    return this;
+  }
+
   names(...names: string[]): this {
     for (const name of names) this.path(name);
     return this;

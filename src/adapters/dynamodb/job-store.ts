@@ -10,7 +10,7 @@ import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDB
 import { JobConflictError, JobNotActiveError, JobNotFoundError, TransientError } from '../../lib/errors';
 import type { Job } from '../../lib/job';
 import { initialStatus, isFinalStatus, PAUSED } from '../../lib/status';
-import type { JobRecord, JobStore, Page } from '../../lib/store';
+import { PAUSE_LOG_MAX, type JobRecord, type JobStore, type Page } from '../../lib/store';
 import { JOB_SK, STATUS_INDEX, SUBMIT_KEY_SK, jobKey, jobPk, submitKeyItemKey } from '../table';
 import { finalValues, iso, NOT_FINAL, Update } from './expressions';
 import { nextRunAttributes, sameJob, toJobRecord, type JobItem } from './items';
@@ -196,12 +196,14 @@ export class DynamoDbJobStore implements JobStore {
       .set('status', PAUSED)
       .set('pausedAt', now)
       .set('updatedAt', now)
-      .values({ ':paused': PAUSED, ...finalValues() });
+      .setExpression('#pauseLog = list_append(if_not_exists(#pauseLog, :noPauses), :pauseEntry)')
+      .names('pauseLog')
+      .values({ ':paused': PAUSED, ':noPauses': [], ':pauseEntry': [{ event: 'paused', at: now, ...(note === undefined ? {} : { note }) }], ...finalValues() });
     if (note === undefined) update.remove('pauseNote');
     else update.set('pauseNote', note);
     // Admits a job that exists, is going, and is not paused already (its status-before is kept).
     const paused = await updateIf(this.client, this.tableName, jobKey(jobId), update, `attribute_exists(pk) AND ${NOT_FINAL} AND #status <> :paused`, 'ALL_NEW');
-    if (paused) return toJobRecord(paused.Attributes as JobItem);
+    if (paused) return this.trimPauseLog(jobId, toJobRecord(paused.Attributes as JobItem));
     const existing = await this.getJobItem(jobId);
     if (existing === undefined) throw new JobNotFoundError(jobId);
     if (isFinalStatus(existing.status)) throw new JobNotActiveError(jobId, existing.status);
@@ -214,14 +216,30 @@ export class DynamoDbJobStore implements JobStore {
       .names('status', 'statusBeforePause')
       .set('updatedAt', iso(nowDate))
       .set('resumedAt', iso(nowDate))
+      .setExpression('#pauseLog = list_append(if_not_exists(#pauseLog, :noPauses), :pauseEntry)')
+      .names('pauseLog')
       .remove('statusBeforePause', 'pausedAt', 'pauseNote')
-      .values({ ':paused': PAUSED });
+      .values({ ':paused': PAUSED, ':noPauses': [], ':pauseEntry': [{ event: 'resumed', at: iso(nowDate) }] });
     // Admits only a paused job: resuming a going or final job changes nothing.
     const resumed = await updateIf(this.client, this.tableName, jobKey(jobId), update, '#status = :paused AND attribute_exists(#statusBeforePause)', 'ALL_NEW');
-    if (resumed) return toJobRecord(resumed.Attributes as JobItem);
+    if (resumed) return this.trimPauseLog(jobId, toJobRecord(resumed.Attributes as JobItem));
     const existing = await this.getJobItem(jobId);
     if (existing === undefined) throw new JobNotFoundError(jobId);
     return toJobRecord(existing);
+  }
+
+  /**
+   * Drop the oldest pauses past PAUSE_LOG_MAX. DynamoDB cannot cap a list in the write that appends to it;
+   * the condition on its size makes a trim that raced another pause or resume a no-op (the next one trims).
+   */
+  private async trimPauseLog(jobId: string, record: JobRecord): Promise<JobRecord> {
+    const log = record.pauseLog ?? [];
+    const excess = log.length - PAUSE_LOG_MAX;
+    if (excess <= 0) return record;
+    const update = new Update().names('pauseLog').values({ ':size': log.length });
+    for (let i = 0; i < excess; i += 1) update.removeExpression(`#pauseLog[${i}]`);
+    await updateIf(this.client, this.tableName, jobKey(jobId), update, 'size(#pauseLog) = :size');
+    return { ...record, pauseLog: log.slice(excess) };
   }
 
   async deleteJob(jobId: string): Promise<number> {

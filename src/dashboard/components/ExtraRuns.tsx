@@ -4,8 +4,8 @@
  * shown apart from the live runs, and said to be.
  */
 import { useRef, useState } from 'preact/hooks';
-import { newIdempotencyKey, request, toApiError, type ApiError } from '../api';
-import { formatDuration, formatInZone, formatLater, isoToZonedLocal, resultText, zonedToIso } from '../format';
+import { ApiError, newIdempotencyKey, request, toApiError } from '../api';
+import { formatDuration, formatInZone, formatLater, instantsInZone, isoToZonedLocal, resultText, zonedToIso } from '../format';
 import type { ExtraAnswer, ExtraRequest, ExtraRun, JobDetail } from '../types';
 import { ErrorNote, ProgressBar } from './common';
 
@@ -19,10 +19,12 @@ export function answerText(answer: ExtraAnswer, zone: string): string {
   const runs = `${answer.runs.total.toLocaleString()} ${answer.runs.total === 1 ? 'run' : 'runs'}`;
   const range =
     answer.kind === 'backfill' && answer.from && answer.to
-      ? ` (${answer.iterations ? `${iterationsText(answer.iterations).toLowerCase()}, ` : ''}${formatInZone(answer.from, zone)} to ${formatInZone(answer.to, zone)})`
+      ? ` (${answer.iterations ? `${iterationsText(answer.iterations).toLowerCase()}, ` : ''}${formatInZone(answer.from, zone)} to ${formatInZone(answer.to, zone)} ${zone})`
       : '';
   const noted = answer.note ? ` Note: “${answer.note}”.` : '';
-  return `${answer.kind === 'trigger' ? 'Run now' : 'Backfill'}: request ${answer.requestId} is ${answer.state}, ${runs}${range} outside the schedule.${noted}`;
+  // The request's state as answered goes stale at once (a run takes seconds): said as what was asked, its state is in the list below.
+  const said = answer.state === 'RUNNING' ? 'started' : `found, ${answer.state.toLowerCase()}`;
+  return `${answer.kind === 'trigger' ? 'Run now' : 'Backfill'}: request ${answer.requestId} ${said}, ${runs}${range} outside the schedule.${noted}`;
 }
 
 /** The runtime's clock (`GET /health`): warped on a local runtime, so the browser's would be wrong. */
@@ -127,7 +129,7 @@ export function BackfillForm({ job, onStarted }: { job: JobDetail; onStarted: (a
         />
         {mine && (
           <p class="field-error" id={`err-bf-${name}`} role="alert">
-            {mine.message}
+            {instantsInZone(mine.message, zone)}
           </p>
         )}
       </div>
@@ -162,7 +164,7 @@ export function BackfillForm({ job, onStarted }: { job: JobDetail; onStarted: (a
               Cancel
             </button>
           </div>
-          <ErrorNote error={other} prefix="Backfill failed" />
+          <ErrorNote error={other && new ApiError(other.status, other.code, instantsInZone(other.message, zone), other.field)} prefix="Backfill failed" />
         </form>
       ) : (
         <button type="button" class="button" data-action="backfill" onClick={() => void arm()}>
@@ -261,7 +263,7 @@ function RequestItem({ request: req, runs, zone, highlight }: { request: ExtraRe
           <div>
             <dt>range</dt>
             <dd class="extra-range">
-              <time dateTime={req.from}>{formatInZone(req.from, zone)}</time> → <time dateTime={req.to}>{formatInZone(req.to, zone)}</time>
+              <time dateTime={req.from}>{formatInZone(req.from, zone)}</time> → <time dateTime={req.to}>{formatInZone(req.to, zone)}</time> <span class="zone">{zone}</span>
             </dd>
           </div>
         )}

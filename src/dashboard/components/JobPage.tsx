@@ -16,7 +16,8 @@ import { Executions } from './Executions';
 
 const RUNS_PAGE = 50;
 
-type Outcome = { ok: true; text: string; requestId?: string } | { ok: false; error: ApiError; action: string };
+/** `status`: the job's status the answer left it in; the note goes once the job moves on from it (no stale confirmations). */
+type Outcome = { ok: true; text: string; requestId?: string; status?: string } | { ok: false; error: ApiError; action: string };
 
 /** What `POST /jobs/{id}/pause` answers: shown at once, before the next poll brings the job view's `pausedAt` / `pauseNote`. */
 export interface PauseAnswer {
@@ -52,7 +53,8 @@ function Controls({ job, onChanged, onPaused, onTriggered }: { job: JobDetail; o
     try {
       const answer = await request<PauseAnswer>(method, target, body);
       const noted = answer?.note ? ` Note: “${answer.note}”.` : '';
-      setOutcome({ ok: true, text: `${action}: the job is now ${answer?.status ?? 'updated'}.${noted}` });
+      const now = answer?.status ? answer.status.replace(/_/g, ' ').toLowerCase() : 'updated';
+      setOutcome({ ok: true, text: `${action}: the job is ${now}.${noted}`, ...(answer?.status ? { status: answer.status } : {}) });
       if (action === 'Pause') {
         onPaused(answer ?? {});
         setPausing(false);
@@ -182,9 +184,12 @@ function Controls({ job, onChanged, onPaused, onTriggered }: { job: JobDetail; o
       )}
       {outcome &&
         (outcome.ok ? (
+          // A confirmation of a status the job has left (a pause since resumed, a run since finished) would mislead.
+          outcome.status !== undefined && outcome.status !== job.status ? null : (
           <p class="ok-note" role="status" {...(outcome.requestId ? { 'data-request-id': outcome.requestId } : {})}>
             {outcome.text}
           </p>
+          )
         ) : (
           <ErrorNote error={outcome.error} prefix={`${outcome.action} failed`} />
         ))}
@@ -345,16 +350,29 @@ const MISSED_TEXT = "its time has passed while nothing ran (a pause or downtime)
 
 function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone: string }) {
   if (!upcoming) return <p class="muted">Loading…</p>;
-  if (upcoming.runs.length === 0) return <p class="muted">No runs ahead.</p>;
+  const passedOver = upcoming.passedOver;
+  const passedNote = passedOver && (
+    <p class="hint passed-over-note" data-passed-over={passedOver.count}>
+      <strong>
+        {passedOver.count === 1 ? `Run ${passedOver.from + 1}` : `Runs ${passedOver.from + 1}–${passedOver.to + 1} (${passedOver.count.toLocaleString()})`} will not run:
+      </strong>{' '}
+      {passedOver.count === 1 ? 'its' : 'their'} time passed while nothing ran, and the catch-up policy <code>{upcoming.settings.catchUp}</code> passes{' '}
+      {passedOver.count === 1 ? 'it' : 'them'} over (recorded as skipped).
+    </p>
+  );
+  if (upcoming.runs.length === 0) return passedNote || <p class="muted">No runs ahead.</p>;
   const missed = upcoming.runs.filter((run) => run.missed).length;
+  // Runs the catch-up policy passes over are not left to run.
+  const left = upcoming.remainingRuns === null ? null : Math.max(upcoming.runs.length, upcoming.remainingRuns - (passedOver?.count ?? 0));
   const catchUp = upcoming.settings.catchUp;
   return (
     <>
+      {passedNote}
       <div class="table-wrap">
         <table class="upcoming">
-          {upcoming.remainingRuns !== null && (
+          {left !== null && (
             <caption>
-              the next {upcoming.runs.length.toLocaleString()} of {upcoming.remainingRuns.toLocaleString()} {upcoming.remainingRuns === 1 ? 'run' : 'runs'} left
+              the next {upcoming.runs.length.toLocaleString()} of {left.toLocaleString()} {left === 1 ? 'run' : 'runs'} left
             </caption>
           )}
           <thead>
@@ -362,7 +380,7 @@ function UpcomingRuns({ upcoming, zone }: { upcoming: Upcoming | undefined; zone
               <th scope="col">run</th>
               <th scope="col">phase</th>
               <th scope="col">job's time ({zone})</th>
-              <th scope="col">your time</th>
+              <th scope="col">your time ({viewerZone})</th>
             </tr>
           </thead>
           <tbody>
@@ -568,7 +586,13 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
               <dd data-option="timeZone">{zone}</dd>
               <dt>next run</dt>
               <dd>
-                <ZonedTime iso={job.nextRunAt} zone={zone} empty={final ? 'none: the job has ended' : paused ? 'none while paused' : 'none'} />
+                {paused ? (
+                  <span class="muted" data-next-run="paused">
+                    none while paused{upcoming.data?.runs[0] ? <>; on resume: run {upcoming.data.runs[0].iteration + 1} (see Upcoming runs)</> : ''}
+                  </span>
+                ) : (
+                  <ZonedTime iso={job.nextRunAt} zone={zone} empty={final ? 'none: the job has ended' : 'none'} />
+                )}
               </dd>
               <dt>starts</dt>
               <dd>
@@ -647,7 +671,7 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
             <SchedulingOptions job={spec} settings={job.settings} />
           </Card>
           {!final && (
-            <Card title="Upcoming runs">
+            <Card title={paused ? 'Upcoming runs, once resumed' : 'Upcoming runs'}>
               <UpcomingRuns upcoming={upcoming.data} zone={zone} />
               <ErrorNote error={upcoming.error} />
             </Card>
@@ -694,8 +718,11 @@ export function JobPage({ id, refreshMs }: { id: string; refreshMs: number }) {
           <Card title="Status history">
             <ol class="history">
               {job.statusHistory.map((change, i) => (
-                <li key={`${change.status}-${i}`}>
-                  <StatusBadge status={change.status} /> <time dateTime={change.at}>{formatInZone(change.at, zone, 'long')}</time>
+                <li key={`${change.status}-${i}`} {...(change.event ? { 'data-event': change.event } : {})}>
+                  <StatusBadge status={change.status} /> <time dateTime={change.at}>{formatInZone(change.at, zone, 'long')}</time>{' '}
+                  <Ago iso={change.at} />
+                  {change.event === 'paused' && <span class="history-event"> paused by hand{change.note ? <>: <q>{change.note}</q></> : ''}</span>}
+                  {change.event === 'resumed' && <span class="history-event"> resumed</span>}
                 </li>
               ))}
             </ol>

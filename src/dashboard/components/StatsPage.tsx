@@ -1,7 +1,7 @@
 /** `GET /stats`: the figures, and the cost of this design against a one-minute polling executor. */
 import { Fragment } from 'preact';
 import { request } from '../api';
-import { formatDuration, formatNumber, formatUsd } from '../format';
+import { daysText, formatNumber, formatRunTime, formatUsd, percentText } from '../format';
 import { usePoll } from '../hooks';
 import type { Stats } from '../types';
 import { Card, ErrorNote } from './common';
@@ -24,7 +24,7 @@ export function StatsStrip({ stats }: { stats: Stats | undefined }) {
       </div>
       <div>
         <dt>run time p50</dt>
-        <dd title={`p95 ${formatDuration(stats?.durations.p95Ms)}`}>{formatDuration(stats?.durations.p50Ms)}</dd>
+        <dd title={`p95 ${formatRunTime(stats?.durations.p95Ms)}`}>{formatRunTime(stats?.durations.p50Ms)}</dd>
       </div>
       <div>
         <dt>cost, this design</dt>
@@ -102,11 +102,11 @@ export function StatsPage({ refreshMs }: { refreshMs: number }) {
             <dd>{formatNumber(s.runs.retried)}</dd>
             <dt>duration p50 / p95</dt>
             <dd>
-              {formatDuration(s.durations.p50Ms)} / {formatDuration(s.durations.p95Ms)}
+              {formatRunTime(s.durations.p50Ms)} / {formatRunTime(s.durations.p95Ms)}
             </dd>
             <dt>mean / max</dt>
             <dd>
-              {formatDuration(s.durations.meanMs)} / {formatDuration(s.durations.maxMs)}
+              {formatRunTime(s.durations.meanMs)} / {formatRunTime(s.durations.maxMs)}
             </dd>
           </dl>
         </Card>
@@ -117,8 +117,8 @@ export function StatsPage({ refreshMs }: { refreshMs: number }) {
           {saved.percent === null
             ? 'No time has passed yet, so polling would have cost nothing.'
             : saved.usd >= 0
-              ? `This design costs ${formatUsd(saved.usd)} less (${saved.percent} % of the polling cost saved).`
-              : `This design costs ${formatUsd(-saved.usd)} more than polling here (${-saved.percent} %): run durations are billed as measured, on the runtime's clock.`}
+              ? `This design costs ${formatUsd(saved.usd)} less (${percentText(saved.percent)} of the polling cost saved).`
+              : `This design costs ${formatUsd(-saved.usd)} more than polling here (${percentText(-saved.percent)}): run durations are billed as measured, on the runtime's clock.`}
         </p>
         <div class="grid-2">
           <dl class="kv">
@@ -141,7 +141,7 @@ export function StatsPage({ refreshMs }: { refreshMs: number }) {
           </dl>
           <dl class="kv">
             <dt>polling span</dt>
-            <dd>{cost.polling.days} days</dd>
+            <dd data-figure="polling-span">{daysText(cost.polling.days)}</dd>
             <dt>polling invocations</dt>
             <dd>
               {formatNumber(cost.polling.invocations)} → {formatUsd(cost.polling.usd.lambdaRequests)}

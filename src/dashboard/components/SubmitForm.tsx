@@ -237,6 +237,19 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
   const forever = offersForever(fields) && fields.forever;
   const optionsSet = OPTION_FIELDS.filter((name) => body[name] !== undefined).length;
 
+  const formRef = useRef<HTMLFormElement>(null);
+  // A refused submit: the field the API named is brought into view below the sticky header, which wraps to
+  // two rows on a phone (so its height is measured, not assumed), and focused for the keyboard.
+  useEffect(() => {
+    const input = error?.field ? formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]') : null;
+    if (!input) return;
+    const field = input.closest<HTMLElement>('.field') ?? input;
+    const header = document.querySelector<HTMLElement>('.topbar');
+    field.style.scrollMarginTop = `${(header?.offsetHeight ?? 0) + 12}px`;
+    field.scrollIntoView({ block: 'start' });
+    input.focus({ preventScroll: true });
+  }, [error, optionsOpen]);
+
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
@@ -256,7 +269,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (jobId: string) => vo
 
   const unplaced = error && !placedFields(fields).includes(fieldKey(error.field) ?? '') ? error : undefined;
   return (
-    <form class="card submit-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Submit a job">
+    <form ref={formRef} class="card submit-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Submit a job">
       <header class="card-head">
         <h2>New job</h2>
       </header>

@@ -122,7 +122,7 @@ export function ZonedTime({ iso, zone, empty = '—' }: { iso: string | null | u
         <span class="zoned-viewer">your zone too</span>
       ) : (
         <span class="zoned-viewer">
-          {viewerTime} <span class="zone">your time</span>
+          {viewerTime} <span class="zone">your time ({viewerZone})</span>
         </span>
       )}
     </span>

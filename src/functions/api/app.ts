@@ -280,8 +280,8 @@ function routes(deps: ApiDeps): Record<RouteKey, RouteHandler> {
     'GET /jobs/{id}/upcoming': async ({ params, query }) => {
       const jobId = jobIdParam(params);
       const count = intParam(query, 'count', { min: 1, max: 100, fallback: 10 });
-      const { record, runs } = await service.upcoming(jobId, count);
-      return json(200, upcomingView(record, runs, deps.now()));
+      const { record, runs, passedOver } = await service.upcoming(jobId, count);
+      return json(200, upcomingView(record, runs, deps.now(), passedOver));
     },
 
     'GET /stats': async () => json(200, buildStats(await service.statsInputs())),

@@ -6,7 +6,7 @@
  */
 import { formatISO } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import type { Job, Phase, Schedule } from '../../lib/job';
+import type { Job, Phase, Schedule, SkippedRuns } from '../../lib/job';
 import type { ExtraRequest, JobRecord, Page, RunRecord } from '../../lib/store';
 import { needsAttention, outcomeOf, progressOf } from '../../lib/progress';
 import type { RequestAnswer, SubmitAnswer } from '../../lib/job-service';
@@ -251,7 +251,7 @@ export function scheduleSettingsView(job: Job) {
  * it starts; `missed` marks one whose time has passed, which the catch-up policy decides on when the job
  * runs again (after a pause or downtime). With the job's settings, status and the runs it has left.
  */
-export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progress' | 'pausedAt' | 'pauseNote'>, runs: readonly Schedule[], now: Date) {
+export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progress' | 'pausedAt' | 'pauseNote'>, runs: readonly Schedule[], now: Date, passedOver?: SkippedRuns) {
   const { job, progress } = record;
   const { completedRuns, failedRuns, skippedRuns = 0, totalRuns } = progress;
   const remainingRuns = isFinalStatus(record.status) ? 0 : totalRuns === null ? null : Math.max(0, totalRuns - completedRuns - failedRuns - skippedRuns);
@@ -263,6 +263,11 @@ export function upcomingView(record: Pick<JobRecord, 'job' | 'status' | 'progres
     /** Null for a job without an end. */
     remainingRuns,
     settings: scheduleSettingsView(job),
+    /**
+     * Runs whose time passed while nothing ran that the catch-up policy passes over when the job next runs
+     * (first and last iteration, how many); null when none. `runs` starts after them.
+     */
+    passedOver: passedOver ? { from: passedOver.from, to: passedOver.to, count: passedOver.count } : null,
     runs: runs
       .filter((run): run is Schedule & { runAt: string } => run.runAt !== null)
       .map((run) => ({

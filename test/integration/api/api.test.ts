@@ -457,6 +457,24 @@ describe('GET /jobs/{id}/upcoming', () => {
     ]);
   });
 
+  it('lists for a job paused past many runs what runs when it is resumed: the runs its catch-up policy passes over counted apart', async () => {
+    // Daily at 11:00 from 20 days before the clock (T0, 10:00): runs 0-19 have passed, run 20 is an hour ahead.
+    const start = new Date(T0 - 20 * DAY + HOUR).toISOString();
+    await storeJob({ id: 'held-skip', startDateTime: start, frequency: { days: 1 }, catchUp: 'skip', action: { type: 'message', text: 'x' } });
+    await storeJob({ id: 'held-one', startDateTime: start, frequency: { days: 1 }, action: { type: 'message', text: 'x' } });
+    await t.store.pauseJob('held-skip', undefined, new Date(T0 - 20 * DAY));
+    await t.store.pauseJob('held-one', undefined, new Date(T0 - 20 * DAY));
+
+    const skip = (await t.call('GET', '/jobs/held-skip/upcoming?count=3')).body;
+    const one = (await t.call('GET', '/jobs/held-one/upcoming?count=3')).body;
+
+    expect(skip.passedOver).toEqual({ from: 0, to: 19, count: 20 });
+    expect(skip.runs.map((r: { iteration: number; missed: boolean }) => [r.iteration, r.missed])).toEqual([[20, false], [21, false], [22, false]]);
+    // catchUp 'one' (the default): the latest missed run runs on resume, the 19 before it are passed over.
+    expect(one.passedOver).toEqual({ from: 0, to: 18, count: 19 });
+    expect(one.runs.map((r: { iteration: number; missed: boolean }) => [r.iteration, r.missed])).toEqual([[19, true], [20, false], [21, false]]);
+  });
+
   it('shows every scheduling setting (defaults filled in), the runs left, a pause, the flexible window and missed runs', async () => {
     await storeJob({
       id: 'settings',

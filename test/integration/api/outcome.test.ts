@@ -102,6 +102,45 @@ describe('a job’s outcome, latest run and attention', () => {
     expect((await t.call('GET', '/jobs/held')).body).toMatchObject({ status: 'PAUSED', outcome: 'paused' });
     expect((await t.call('GET', '/jobs/gone')).body).toMatchObject({ status: 'CANCELLED', outcome: 'cancelled' });
   });
+
+  it('puts each pause (with its note) and resume in the status history, in time order among the runs', async () => {
+    const job = await hourlyHook('held-twice', 5);
+    await run(job, 0, true);
+    t.clock.now = at(0, 200);
+    expect((await t.call('POST', '/jobs/held-twice/pause', { body: { note: 'deploy freeze' } })).status).toBe(200);
+    t.clock.now = at(0, 300);
+    expect((await t.call('POST', '/jobs/held-twice/resume')).status).toBe(200);
+    t.clock.now = at(0, 400);
+    await t.call('POST', '/jobs/held-twice/pause');
+
+    const detail = (await t.call('GET', '/jobs/held-twice')).body;
+
+    expect(detail.status).toBe('PAUSED');
+    expect(detail.statusHistory).toEqual([
+      { status: 'SCHEDULED', at: new Date(T0).toISOString() },
+      { status: 'PAUSED', at: at(0, 200).toISOString(), event: 'paused', note: 'deploy freeze' },
+      { status: 'SCHEDULED', at: at(0, 300).toISOString(), event: 'resumed' },
+      { status: 'PAUSED', at: at(0, 400).toISOString(), event: 'paused' },
+    ]);
+  });
+
+  it('keeps the latest 20 pauses and resumes of a job paused and resumed over and over', async () => {
+    await hourlyHook('fidget', 5);
+    for (let i = 0; i < 12; i += 1) {
+      t.clock.now = at(0, 1000 * (2 * i + 1));
+      await t.call('POST', '/jobs/fidget/pause', { body: { note: `pause ${i}` } });
+      t.clock.now = at(0, 1000 * (2 * i + 2));
+      await t.call('POST', '/jobs/fidget/resume');
+    }
+
+    const history = (await t.call('GET', '/jobs/fidget')).body.statusHistory as Array<{ event?: string; note?: string }>;
+    const pauses = history.filter((change) => change.event !== undefined);
+
+    expect(pauses).toHaveLength(20);
+    // The oldest two pairs are dropped: the log starts at the third pause.
+    expect(pauses[0]).toMatchObject({ event: 'paused', note: 'pause 2' });
+    expect(pauses.at(-1)).toMatchObject({ event: 'resumed' });
+  });
 });
 
 describe('the attempts of a retried run', () => {

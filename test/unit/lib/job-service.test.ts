@@ -384,17 +384,20 @@ describe('reads', () => {
     expect((error as ValidationError).field).toBe('cursor');
   });
 
-  it('lists no upcoming runs for a final job, and the next ones after the last finished run otherwise', async () => {
+  it('lists no upcoming runs for a final job, and otherwise the runs from the one its catch-up policy would start now', async () => {
+    // Hourly from midnight, the clock at 10:00: runs 4-9 (04:00-09:00) came after the last finished run and passed.
     stored(fakes, { id: 'going' }, { cursor: 3 });
     stored(fakes, { id: 'done' }, { status: 'COMPLETED', cursor: 3 });
 
     const going = await service.upcoming('going', 2);
     const done = await service.upcoming('done', 2);
 
+    // catchUp 'one' (the default): the latest missed run (09:00) runs, 04:00-08:00 are passed over.
     expect(going.runs.map((r) => [r.iteration, r.runAt])).toEqual([
-      [4, '2024-12-04T04:00:00Z'],
-      [5, '2024-12-04T05:00:00Z'],
+      [9, '2024-12-04T09:00:00Z'],
+      [10, '2024-12-04T10:00:00Z'],
     ]);
+    expect(going.passedOver).toEqual({ from: 4, to: 8, count: 5, reason: 'missed' });
     expect(done.runs).toEqual([]);
   });
 

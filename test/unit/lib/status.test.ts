@@ -64,3 +64,26 @@ describe('job statuses', () => {
     expect(statusAfterRun('action', 3)).toBe('SCHEDULED');
   });
 });
+
+describe('pauses in the status history', () => {
+  it('places each pause and resume among the runs by time, a resume going back to the status before its pause', () => {
+    const runs = [
+      { iteration: 0, phase: 'collection' as const, state: 'SUCCEEDED', finishedAt: day(0) },
+      { iteration: 1, phase: 'processing' as const, state: 'SUCCEEDED', finishedAt: day(2) },
+    ];
+    const pauseLog = [
+      { event: 'paused' as const, at: '2024-12-05T00:00:00Z', note: 'freeze' },
+      { event: 'resumed' as const, at: '2024-12-05T12:00:00Z' },
+    ];
+
+    const history = statusHistory({ status: 'DAY_2_COMPLETE', createdAt: '2024-12-04T09:00:00Z', job: workflow, pauseLog }, runs);
+
+    expect(history).toEqual([
+      { status: 'INITIALIZED', at: '2024-12-04T09:00:00Z' },
+      { status: 'DAY_1_COMPLETE', at: day(0) },
+      { status: 'PAUSED', at: '2024-12-05T00:00:00Z', event: 'paused', note: 'freeze' },
+      { status: 'DAY_1_COMPLETE', at: '2024-12-05T12:00:00Z', event: 'resumed' },
+      { status: 'DAY_2_COMPLETE', at: day(2) },
+    ]);
+  });
+});
