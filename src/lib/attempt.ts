@@ -287,26 +287,47 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
     await noteAttemptFailure(deps, ref, begun.attempts, error);
     throw pastRetryLimit(job, begun.attempts, error);
   }
-  // Real elapsed time, whatever the clock: it is what Lambda would bill.
-  const durationMs = performance.now() - stepStarted;
+  return settleSucceeded(deps, input, ref, {
+    result: outcome.result,
+    // Real elapsed time, whatever the clock: it is what Lambda would bill.
+    durationMs: performance.now() - stepStarted,
+    ...(outcome.finalReport === undefined ? {} : { finalReport: outcome.finalReport }),
+    plannedAt: begin.plannedAt,
+    startedAt: begin.now.toISOString(),
+    lastResult: outcome.summary ?? outcome.result,
+  });
+}
+
+/**
+ * Settle a begun run SUCCEEDED and hand the loop its next cursor. Shared by a single-action run and a
+ * fan-out's SettleFanOut: if another invocation of the same run settled first, its record is the one that
+ * counts and is replayed.
+ */
+export async function settleSucceeded(
+  deps: AttemptDeps,
+  input: RunInput,
+  ref: RunRef,
+  settled: { result: JsonValue; durationMs: number; finalReport?: JsonValue; plannedAt: string; startedAt: string; lastResult: JsonValue },
+): Promise<NextCursor> {
+  const { job, schedule } = input;
+  const report = settled.finalReport === undefined ? {} : { finalReport: settled.finalReport };
   try {
     await deps.runs.settle({
       ...ref,
-      outcome: { state: 'SUCCEEDED', result: outcome.result, durationMs, ...(outcome.finalReport === undefined ? {} : { finalReport: outcome.finalReport }) },
-      change: parentChange(ref, job, schedule, { state: 'SUCCEEDED', durationMs, ...(outcome.finalReport === undefined ? {} : { finalReport: outcome.finalReport }) }),
+      outcome: { state: 'SUCCEEDED', result: settled.result, durationMs: settled.durationMs, ...report },
+      change: parentChange(ref, job, schedule, { state: 'SUCCEEDED', durationMs: settled.durationMs, ...report }),
       phase: schedule.phase,
       iteration: schedule.iteration,
-      plannedAt: begin.plannedAt,
+      plannedAt: settled.plannedAt,
       now: deps.now(),
       ...expiry(job, deps.now()),
     });
   } catch (error) {
-    // Another invocation of the same run settled first: its record is the one that counts.
     if (!(error instanceof RunAlreadyFinishedError)) throw error;
     const recorded = await deps.runs.get(ref);
     if (recorded) return advance(input, replayed(recorded, job), new Date(recorded.finishedAt ?? recorded.startedAt), recorded.startedAt);
   }
-  return advance(input, { failed: false, lastResult: outcome.summary ?? outcome.result }, deps.now(), begin.now.toISOString());
+  return advance(input, { failed: false, lastResult: settled.lastResult }, deps.now(), settled.startedAt);
 }
 
 /**

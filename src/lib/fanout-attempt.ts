@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { PermanentError, RunAlreadyFinishedError } from './errors';
 import { actionKey, fanOutOutcome, fanOutPlan, type ActionRun, type ActionState } from './fanout';
-import { advance, beginRun, describeCaughtError, expiry, historyOf, parentChange, pastRetryLimit, refOf, replayed, retryDelayMs, type AttemptDeps, type FailureInput, type NextCursor, type RunInput } from './attempt';
+import { advance, beginRun, describeCaughtError, historyOf, pastRetryLimit, refOf, replayed, retryDelayMs, settleSucceeded, type AttemptDeps, type FailureInput, type NextCursor, type RunInput } from './attempt';
 import { runKey, type RunRef } from './ledger';
 import type { Job } from './job';
 
@@ -134,22 +134,5 @@ export async function settleFanOut(deps: AttemptDeps, input: RunInput): Promise<
   const outcome = fanOutOutcome(job, actions);
   if (!outcome.ok) throw new PermanentError(outcome.message);
   const durationMs = actions.reduce((sum, action) => sum + (action.durationMs ?? 0), 0);
-  try {
-    await deps.runs.settle({
-      ...ref,
-      outcome: { state: 'SUCCEEDED', result: outcome.result, durationMs },
-      change: parentChange(ref, job, schedule, { state: 'SUCCEEDED', durationMs }),
-      phase: schedule.phase,
-      iteration: schedule.iteration,
-      plannedAt: run.plannedAt,
-      now: deps.now(),
-      ...expiry(job, deps.now()),
-    });
-  } catch (error) {
-    // Another invocation of the same run settled first: its record is the one that counts.
-    if (!(error instanceof RunAlreadyFinishedError)) throw error;
-    const recorded = await deps.runs.get(ref);
-    if (recorded) return advance(input, replayed(recorded, job), new Date(recorded.finishedAt ?? recorded.startedAt), recorded.startedAt);
-  }
-  return advance(input, { failed: false, lastResult: outcome.result }, deps.now(), run.startedAt);
+  return settleSucceeded(deps, input, ref, { result: outcome.result, durationMs, plannedAt: run.plannedAt, startedAt: run.startedAt, lastResult: outcome.result });
 }
