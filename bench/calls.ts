@@ -4,39 +4,23 @@
  * job the same, and one GET /jobs/{id}. Calls are what a run costs on AWS (each is a billed request and a
  * round trip); the reference is the fewest the exactly-once protocol needs (see the rows' notes).
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { apiClient, oneOffMessage, quietLogs, row, sevenDayWorkflow, withTimeout, type FigureResult } from './common';
+import { apiClient, callCounter, oneOffMessage, quietLogs, row, sevenDayWorkflow, withTimeout, type FigureResult } from './common';
 
 type Counts = Record<string, number>;
 
-const counts: Counts = {};
-let counting = false;
-
-/** Count every command a document client sends while `counting`, by name. */
-function wrapSend(): void {
-  const original = DynamoDBDocumentClient.prototype.send;
-  // The SDK's send is overloaded (promise and callback forms); the bench uses only the promise form.
-  DynamoDBDocumentClient.prototype.send = function send(this: DynamoDBDocumentClient, command: { constructor: { name: string } }, ...rest: unknown[]) {
-    if (counting) counts[command.constructor.name] = (counts[command.constructor.name] ?? 0) + 1;
-    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
-  } as typeof original;
-}
-
-async function measure(fn: () => Promise<unknown>): Promise<{ total: number; byCommand: Counts }> {
-  for (const key of Object.keys(counts)) delete counts[key];
-  counting = true;
-  try {
-    await fn();
-  } finally {
-    counting = false;
-  }
-  const byCommand = { ...counts };
-  return { total: Object.values(byCommand).reduce((a, b) => a + b, 0), byCommand };
-}
-
 export async function run(): Promise<FigureResult> {
   quietLogs();
-  wrapSend();
+  const counter = callCounter();
+  const measure = async (fn: () => Promise<unknown>): Promise<{ total: number; byCommand: Counts }> => {
+    counter.start();
+    try {
+      await fn();
+    } finally {
+      counter.stop();
+    }
+    const byCommand = { ...counter.counts };
+    return { total: counter.total(byCommand), byCommand };
+  };
   const { startRuntime } = await import('../src/local/runtime');
   const runtime = await startRuntime({ speed: 0, memory: true, port: 0 });
   const api = apiClient(runtime.url);

@@ -169,3 +169,32 @@ export function gc(): void {
     collect();
   }
 }
+
+/**
+ * Counts every command a DynamoDB document client in this process sends, by command name, while
+ * `counting` is on: `DynamoDBDocumentClient.prototype.send` is wrapped (for benches only).
+ */
+export function callCounter(): { counts: Record<string, number>; start(): void; stop(): Record<string, number>; total(counts: Record<string, number>): number } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+  const counts: Record<string, number> = {};
+  let counting = false;
+  const original = DynamoDBDocumentClient.prototype.send;
+  // The SDK's send is overloaded (promise and callback forms); the benches use only the promise form.
+  DynamoDBDocumentClient.prototype.send = function send(this: unknown, command: { constructor: { name: string } }, ...rest: unknown[]) {
+    if (counting) counts[command.constructor.name] = (counts[command.constructor.name] ?? 0) + 1;
+    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof original;
+  return {
+    counts,
+    start() {
+      for (const key of Object.keys(counts)) delete counts[key];
+      counting = true;
+    },
+    stop() {
+      counting = false;
+      return { ...counts };
+    },
+    total: (c) => Object.values(c).reduce((a, b) => a + b, 0),
+  };
+}
