@@ -143,6 +143,9 @@ export function apiClient(baseUrl: string): ApiClient {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((error: Error) => {
+      // undici says only "fetch failed"; the reason (a connect timeout, a reset) is its cause.
+      throw new Error(`${method} ${route}: ${error.message}: ${String((error.cause as Error | undefined)?.message ?? error.cause)}`);
     });
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : null };

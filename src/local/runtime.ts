@@ -121,6 +121,7 @@ function inProcessExecutions(executions: LocalExecutions): ExecutionService {
         throw error;
       }
     },
+    arnOf: (name) => executionArnFor(LOCAL_STATE_MACHINE_ARN, name),
     async stop(executionArn, cause) {
       try {
         executions.stop(executionArn, { cause });
