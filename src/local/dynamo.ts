@@ -81,7 +81,7 @@ interface SignedRequest {
  * Why: over loopback each call paid a socket write and read, HTTP parsing on both sides and a connection
  * pool that queues behind 50 sockets; in a burst of due runs that serialized CPU is most of the lateness.
  */
-function inProcessHandler(handlers: readonly Listener[]): InProcessHandler {
+function inProcessHandler(handlers: readonly Listener[], isStopped: () => boolean): InProcessHandler {
   return {
     metadata: { handlerProtocol: 'in-process' },
     async handle(request: SignedRequest) {
@@ -92,6 +92,9 @@ function inProcessHandler(handlers: readonly Listener[]): InProcessHandler {
       // Where a socket write would end the caller's turn: dynalite's work waits for the next turn of the
       // event loop, so every other timer due now (a burst of due runs) reaches its own first call first.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // A stopped dynalite has closed its store: refused as a closed port would be (a network error the
+      // adapters report as transient), never handed to a store that would throw outside any caller.
+      if (isStopped()) throw Object.assign(new Error('connect ECONNREFUSED (the in-process dynalite has stopped)'), { code: 'ECONNREFUSED' });
       return new Promise((resolve) => {
         const req = Object.assign(new EventEmitter(), { method: request.method, url: request.path || '/', headers });
         const responseHeaders: Record<string, string> = {};
@@ -119,7 +122,8 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   if (options.path) await mkdir(options.path, { recursive: true });
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const credentials = options.credentials ?? generateCredentials();
-  const requestHandler = inProcessHandler(guardRequests(server, credentials));
+  let stopped = false;
+  const requestHandler = inProcessHandler(guardRequests(server, credentials), () => stopped);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -135,6 +139,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   });
   const tableName = options.tableName ?? 'step-scheduler-jobs';
   const stop = async (): Promise<void> => {
+    stopped = true;
     client.destroy();
     await new Promise<void>((resolve, reject) => {
       server.close((err?: Error) => (err ? reject(err) : resolve()));
