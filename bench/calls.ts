@@ -52,9 +52,10 @@ export async function run(): Promise<FigureResult> {
           figure: 'calls: DynamoDB calls per 7-day workflow (POST → COMPLETED)',
           measured: workflow.total,
           unit: '',
-          // POST: put the job, record its execution (2); per run: begin's job touch + run item, settle's run
-          // item + job count (4 × 7 = 28); finish (1).
-          reference: { value: 31, unit: '', what: '2 to create + 4 per run × 7 + 1 to finish' },
+          // POST: put the job listing its execution, the status event's read of it (2); per run: begin's job
+          // touch + run item, settle's run item + job count (4 × 7 = 28); the report's query of the runs (1);
+          // finish (1).
+          reference: { value: 32, unit: '', what: '2 to create + 4 per run × 7 + the report\'s query + 1 to finish' },
           target: '≤ 32',
           met: workflow.total <= 32,
           note: `${status}; ${describe(workflow)}`,
