@@ -4,39 +4,23 @@
  * job the same, and one GET /jobs/{id}. Calls are what a run costs on AWS (each is a billed request and a
  * round trip); the reference is the fewest the exactly-once protocol needs (see the rows' notes).
  */
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { apiClient, oneOffMessage, quietLogs, row, sevenDayWorkflow, withTimeout, type FigureResult } from './common';
+import { apiClient, callCounter, oneOffMessage, quietLogs, row, sevenDayWorkflow, withTimeout, type FigureResult } from './common';
 
 type Counts = Record<string, number>;
 
-const counts: Counts = {};
-let counting = false;
-
-/** Count every command a document client sends while `counting`, by name. */
-function wrapSend(): void {
-  const original = DynamoDBDocumentClient.prototype.send;
-  // The SDK's send is overloaded (promise and callback forms); the bench uses only the promise form.
-  DynamoDBDocumentClient.prototype.send = function send(this: DynamoDBDocumentClient, command: { constructor: { name: string } }, ...rest: unknown[]) {
-    if (counting) counts[command.constructor.name] = (counts[command.constructor.name] ?? 0) + 1;
-    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
-  } as typeof original;
-}
-
-async function measure(fn: () => Promise<unknown>): Promise<{ total: number; byCommand: Counts }> {
-  for (const key of Object.keys(counts)) delete counts[key];
-  counting = true;
-  try {
-    await fn();
-  } finally {
-    counting = false;
-  }
-  const byCommand = { ...counts };
-  return { total: Object.values(byCommand).reduce((a, b) => a + b, 0), byCommand };
-}
-
 export async function run(): Promise<FigureResult> {
   quietLogs();
-  wrapSend();
+  const counter = callCounter();
+  const measure = async (fn: () => Promise<unknown>): Promise<{ total: number; byCommand: Counts }> => {
+    counter.start();
+    try {
+      await fn();
+    } finally {
+      counter.stop();
+    }
+    const byCommand = { ...counter.counts };
+    return { total: counter.total(byCommand), byCommand };
+  };
   const { startRuntime } = await import('../src/local/runtime');
   const runtime = await startRuntime({ speed: 0, memory: true, port: 0 });
   const api = apiClient(runtime.url);
@@ -68,9 +52,10 @@ export async function run(): Promise<FigureResult> {
           figure: 'calls: DynamoDB calls per 7-day workflow (POST → COMPLETED)',
           measured: workflow.total,
           unit: '',
-          // POST: put the job, record its execution (2); per run: begin's job touch + run item, settle's run
-          // item + job count (4 × 7 = 28); finish (1).
-          reference: { value: 31, unit: '', what: '2 to create + 4 per run × 7 + 1 to finish' },
+          // POST: put the job listing its execution, the status event's read of it (2); per run: begin's job
+          // touch + run item, settle's run item + job count (4 × 7 = 28); the report's query of the runs (1);
+          // finish (1).
+          reference: { value: 32, unit: '', what: '2 to create + 4 per run × 7 + the report\'s query + 1 to finish' },
           target: '≤ 32',
           met: workflow.total <= 32,
           note: `${status}; ${describe(workflow)}`,

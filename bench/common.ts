@@ -138,19 +138,37 @@ export interface ApiClient {
 }
 
 export function apiClient(baseUrl: string): ApiClient {
-  const request = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl}${route}`, {
+  const send = (method: string, route: string, body?: unknown) =>
+    fetch(`${baseUrl}${route}`, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+  const request = async (method: string, route: string, body?: unknown) => {
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await send(method, route, body);
+      } catch (error) {
+        // A keep-alive socket the server closed as it was reused (ECONNRESET) under a saturated event loop:
+        // the benches' requests are idempotent (a job id POSTed again is "exists"), so they are sent again.
+        const cause = String(((error as Error).cause as Error | undefined)?.message ?? (error as Error).cause);
+        if (attempt >= 3) throw new Error(`${method} ${route}: ${(error as Error).message}: ${cause}`);
+      }
+    }
     const text = await response.text();
     return { status: response.status, json: text ? JSON.parse(text) : null };
   };
   return {
     request,
     async post(route, body) {
-      const { status, json } = await request('POST', route, body);
+      let { status, json } = await request('POST', route, body);
+      // 503 is the API's "temporarily unavailable; try again" (a transient store or Step Functions error on a
+      // saturated machine); a bench POST is idempotent, so it does as told, a few times.
+      for (let retry = 1; status === 503 && retry <= 3; retry++) {
+        await sleep(250 * retry);
+        ({ status, json } = await request('POST', route, body));
+      }
       if (status >= 300) throw new Error(`POST ${route} answered ${status}: ${JSON.stringify(json)}`);
       return json;
     },
@@ -168,4 +186,33 @@ export function gc(): void {
     collect();
     collect();
   }
+}
+
+/**
+ * Counts every command a DynamoDB document client in this process sends, by command name, while
+ * `counting` is on: `DynamoDBDocumentClient.prototype.send` is wrapped (for benches only).
+ */
+export function callCounter(): { counts: Record<string, number>; start(): void; stop(): Record<string, number>; total(counts: Record<string, number>): number } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+  const counts: Record<string, number> = {};
+  let counting = false;
+  const original = DynamoDBDocumentClient.prototype.send;
+  // The SDK's send is overloaded (promise and callback forms); the benches use only the promise form.
+  DynamoDBDocumentClient.prototype.send = function send(this: unknown, command: { constructor: { name: string } }, ...rest: unknown[]) {
+    if (counting) counts[command.constructor.name] = (counts[command.constructor.name] ?? 0) + 1;
+    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof original;
+  return {
+    counts,
+    start() {
+      for (const key of Object.keys(counts)) delete counts[key];
+      counting = true;
+    },
+    stop() {
+      counting = false;
+      return { ...counts };
+    },
+    total: (c) => Object.values(c).reduce((a, b) => a + b, 0),
+  };
 }

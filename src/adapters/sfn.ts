@@ -77,6 +77,10 @@ export class StepFunctionsExecutions implements ExecutionService, ExecutionReade
     }
   }
 
+  arnOf(name: string): string {
+    return executionArnFor(this.stateMachineArn, name);
+  }
+
   async stop(executionArn: string, cause: string): Promise<void> {
     try {
       await this.client.send(new StopExecutionCommand({ executionArn, error: 'JobCancelled', cause }));

@@ -11,6 +11,13 @@ export interface ExecutionService {
    * exists (ExecutionAlreadyExists) it resolves with that execution's ARN instead of failing.
    */
   start(name: string, input: JsonValue): Promise<{ executionArn: string }>;
+  /**
+   * The ARN an execution named `name` has or will have (a name is unique per state machine), known before it
+   * starts: the job item can list its execution in the write that creates it. Optional: without it a job's
+   * execution is recorded after its start, in a write of its own.
+   * @example executions.arnOf?.('daily') // 'arn:aws:states:eu-west-1:123456789012:execution:scheduler:daily'
+   */
+  arnOf?(name: string): string;
   /** Stop a running execution. One that does not exist or already ended is not an error. */
   stop(executionArn: string, cause: string): Promise<void>;
   /** Resolves when the service answers; rejects with its error otherwise. */

@@ -32,7 +32,7 @@ export type ExtraRunStorePort = Pick<RequestStore, 'createRequest' | 'getRequest
 /** The run ledger as the service uses it: reads only; runs are begun and settled by the task. */
 export type RunLedgerPort = Pick<RunLedger, 'get' | 'list'>;
 /** Starting and stopping; reading executions back (the API's execution history) where the adapter can. */
-export type ExecutionPort = Pick<ExecutionService, 'start' | 'stop' | 'ping'> & Partial<ExecutionReader>;
+export type ExecutionPort = Pick<ExecutionService, 'start' | 'stop' | 'ping' | 'arnOf'> & Partial<ExecutionReader>;
 
 export interface JobServicePorts {
   store: JobStorePort;
@@ -100,16 +100,25 @@ export class JobService {
    */
   async submit(job: Job, options: { idempotencyKey?: string } = {}): Promise<SubmitAnswer> {
     const total = totalRuns(job);
+    // Its execution is named after the job: when its ARN is known beforehand, the job item lists it from the
+    // start, and no second write (racing the execution's own first run and status event) records it after.
+    const planned = this.ports.executions.arnOf?.(job.id);
     const { outcome, record } = await this.ports.store.createJob(job, {
       totalRuns: total,
       nextRunAt: nextRun(job, { iteration: 0 }, total).runAt,
       now: this.ports.now(),
       ...options,
+      ...(planned === undefined ? {} : { executionArn: planned }),
     });
     let executionArn = record.executionArns.at(-1) ?? null;
-    if (executionArn === null && !isFinalStatus(record.status)) {
+    if (isFinalStatus(record.status)) return { outcome, record, executionArn };
+    if (executionArn === null) {
       // The stored job (the first submit's, under an Idempotency-Key) is the one that runs.
       executionArn = await this.startAndRecord({ jobId: record.jobId }, record.jobId, { job: record.job });
+    } else if (record.cursor < 0 && record.executionArns.length === 1 && executionArn === this.ports.executions.arnOf?.(record.jobId)) {
+      // Listed before it started and no run counted yet: started now, or again (a start is idempotent by
+      // name), so a crash or a Step Functions failure between the write and the start loses nothing.
+      executionArn = (await this.ports.executions.start(record.jobId, { job: record.job })).executionArn;
     }
     return { outcome, record, executionArn };
   }
@@ -146,6 +155,9 @@ export class JobService {
       return stopped;
     }
     if (detail.status === 'RUNNING') {
+      // Most executions are listed already (the API's, listed when its job was written; a resume's; one whose
+      // first run came first): a read, and no write that would fail its condition and read anyway.
+      if ((await this.ports.store.getJob(job.id))?.executionArns.includes(detail.executionArn)) return 'registered';
       try {
         // Most executions belong to a job already stored (the API's, a ContinueAsNew, a resume): one write.
         await this.ports.store.recordExecution(job.id, detail.executionArn, this.ports.now());

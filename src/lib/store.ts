@@ -74,7 +74,8 @@ export interface JobStore {
    * With `idempotencyKey` (a client's Idempotency-Key): a second submit with the same key finds the job the
    * first one created ('exists'), whatever body and id it carries (a seed body gets a fresh id each time).
    */
-  createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
+  /** `executionArn`: the execution the job will run, listed on it from the start (ExecutionService.arnOf). */
+  createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string; executionArn?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
   listJobs(query: { status?: string; group?: string; tag?: string; limit: number; cursor?: string }): Promise<Page<JobRecord>>;
   /** Mark a going job PAUSED with an optional note; a paused job is returned as it is; a final one throws JobNotActiveError. */

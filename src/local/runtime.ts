@@ -16,6 +16,7 @@ import path from 'node:path';
 import { setClock } from '../common/clock';
 import { logger } from '../common/logger';
 import { createDocumentClient, createDynamoStores } from '../adapters/dynamodb';
+import type { Transport } from '../adapters/dynamodb/client';
 import { DynamoDbRunDurations } from '../adapters/dynamodb-stats';
 import { createNotifier } from '../adapters/notifier';
 import { createSfnClient, StepFunctionsExecutions } from '../adapters/sfn';
@@ -84,6 +85,8 @@ export interface Runtime {
   url: string;
   sfnEndpoint: string;
   dynamoEndpoint: string;
+  /** The in-process transport to that DynamoDB the runtime's own clients use (`createDocumentClient(config, transport)`). */
+  dynamoTransport: Transport;
   tableName: string;
   stateMachineArn: string;
   /** The only keys the DynamoDB and Step Functions endpoints accept (for clients of your own, `sls invoke local`). */
@@ -118,6 +121,7 @@ function inProcessExecutions(executions: LocalExecutions): ExecutionService {
         throw error;
       }
     },
+    arnOf: (name) => executionArnFor(LOCAL_STATE_MACHINE_ARN, name),
     async stop(executionArn, cause) {
       try {
         executions.stop(executionArn, { cause });
@@ -161,7 +165,9 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
   });
   started.push(() => dynamo.stop());
   const tableName = dynamo.tableName;
-  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials });
+  // The runtime's own clients reach dynalite in process (no socket): see LocalDynamo.requestHandler.
+  const transport = { requestHandler: dynamo.requestHandler };
+  const documents = createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }, transport);
   const stores = createDynamoStores(documents, tableName);
   const { jobs: store, requests: extras, runs } = stores;
   const guard = new NetGuard({ allowList: parseAllowList(options.allowHosts, 'allowHosts') });
@@ -208,7 +214,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     extras,
     runs,
     executions: new StepFunctionsExecutions(createSfnClient({ endpoint: sfn.endpoint, credentials, requestHandler: inProcessSfnHandler(executions) }), LOCAL_STATE_MACHINE_ARN),
-    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }), tableName),
+    runDurations: new DynamoDbRunDurations(createDocumentClient({ tableName, endpoint: dynamo.endpoint, credentials }, transport), tableName),
     now,
   };
   const service = new JobService({ ...ports, executions: inProcessExecutions(executions) });
@@ -235,6 +241,7 @@ async function start(options: RuntimeOptions, started: Array<() => Promise<void>
     url: gateway.url,
     sfnEndpoint: sfn.endpoint,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoTransport: transport,
     tableName,
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     credentials,

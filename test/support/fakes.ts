@@ -76,7 +76,7 @@ export class MemoryJobStore implements JobStorePort {
     this.runs.set(run.jobId, runs);
   }
 
-  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date }) {
+  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; executionArn?: string }) {
     const existing = this.jobs.get(job.id);
     if (existing) {
       if (!isDeepStrictEqual(JSON.parse(JSON.stringify(existing.job)), JSON.parse(JSON.stringify(job)))) throw new JobConflictError(job.id);
@@ -84,7 +84,7 @@ export class MemoryJobStore implements JobStorePort {
     }
     this.log.push(`store.createJob ${job.id}`);
     const now = input.now.toISOString();
-    const record = newRecord(job, { totalRuns: input.totalRuns, nextRunAt: input.nextRunAt, now });
+    const record = { ...newRecord(job, { totalRuns: input.totalRuns, nextRunAt: input.nextRunAt, now }), executionArns: input.executionArn === undefined ? [] : [input.executionArn] };
     this.jobs.set(job.id, record);
     return { outcome: 'created' as const, record: copy(record) };
   }
@@ -351,6 +351,10 @@ export class FakeExecutions implements ExecutionService {
     this.started.push({ name, input: copy(input), executionArn });
     this.running.add(executionArn);
     return { executionArn };
+  }
+
+  arnOf(name: string): string {
+    return executionArnFor(FAKE_STATE_MACHINE_ARN, name);
   }
 
   async stop(executionArn: string, cause: string): Promise<void> {

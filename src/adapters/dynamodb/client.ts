@@ -2,16 +2,23 @@
  * The DynamoDB document client: the one place that knows how items are marshalled. On AWS it talks to the
  * regional endpoint; off AWS `DYNAMODB_ENDPOINT` points it at dynalite. Nothing else differs.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientOptions, storeConfig, type StoreConfig } from '../../common/config';
+
+/**
+ * How requests leave the client. Unset on AWS (the SDK's HTTPS agent); the local runtime hands its own
+ * clients an in-process `requestHandler` to dynalite (src/local/dynamo.ts). Only the transport differs:
+ * every command, expression and error path above it is this module's, the one that runs on AWS.
+ */
+export type Transport = Pick<DynamoDBClientConfig, 'requestHandler'>;
 
 /**
  * A document client for the configured table's endpoint.
  * @example createDocumentClient({ tableName: 'jobs', endpoint: 'http://127.0.0.1:8000' })
  */
-export function createDocumentClient(config: StoreConfig): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(clientOptions(config.endpoint, process.env, config.credentials));
+export function createDocumentClient(config: StoreConfig, transport: Transport = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ ...clientOptions(config.endpoint, process.env, config.credentials), ...transport });
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: {
       // Optional fields (finishedAt, reason, …) are left off the item rather than rejected.

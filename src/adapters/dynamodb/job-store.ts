@@ -40,7 +40,7 @@ export class DynamoDbJobStore implements JobStore {
     private readonly tableName: string,
   ) {}
 
-  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }> {
+  async createJob(job: Job, input: { totalRuns: number | null; nextRunAt: string | null; now: Date; idempotencyKey?: string; executionArn?: string }): Promise<{ outcome: 'created' | 'exists'; record: JobRecord }> {
     if (input.idempotencyKey !== undefined) {
       const key = submitKeyItemKey(input.idempotencyKey);
       // The key's item is written first and names the job; a repeat finds it, and so the first job. It
@@ -76,7 +76,7 @@ export class DynamoDbJobStore implements JobStore {
       ...(noNextRun ? { noNextRun } : {}),
       createdAt: now,
       updatedAt: now,
-      executionArns: [],
+      executionArns: input.executionArn === undefined ? [] : [input.executionArn],
       metrics: { retries: 0, runDurationMsTotal: 0 },
       requestsMade: 0,
       // The Idempotency-Key's item, deleted with the job.

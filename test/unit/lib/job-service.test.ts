@@ -6,6 +6,7 @@
 import { JobConflictError, JobNotActiveError, JobNotFoundError, JobStateError, ValidationError } from '../../../src/lib/errors';
 import { executionArnFor } from '../../../src/lib/executions';
 import type { ExtraRequest } from '../../../src/lib/store';
+import type { JsonValue } from '../../../src/lib/json';
 import { parseJob, type JobInput } from '../../../src/lib/job';
 import { DELETE_CONCURRENCY, eachBounded, JobService, STOP_CAUSE } from '../../../src/lib/job-service';
 import type { JobRecord } from '../../../src/lib/store';
@@ -54,7 +55,7 @@ beforeEach(() => {
 });
 
 describe('submit', () => {
-  it('stores a new job, starts its execution under the job id with { job }, and records the execution on it', async () => {
+  it('stores a new job listing its execution (named after the job, so its ARN is known), then starts it with { job }: no write after the start', async () => {
     const job = hourly();
 
     const answer = await service.submit(job);
@@ -62,6 +63,16 @@ describe('submit', () => {
     expect(answer.outcome).toBe('created');
     expect(answer.executionArn).toBe(arn('hourly'));
     expect(fakes.executions.started).toEqual([{ name: 'hourly', input: { job }, executionArn: arn('hourly') }]);
+    expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([arn('hourly')]);
+    expect(fakes.log).toEqual(['store.createJob hourly', 'executions.start hourly']);
+  });
+
+  it('records the execution after its start when the execution service cannot name its ARN beforehand', async () => {
+    const withoutArnOf = { start: (name: string, input: JsonValue) => fakes.executions.start(name, input), stop: (executionArn: string, cause: string) => fakes.executions.stop(executionArn, cause), ping: async () => {} };
+    const plain = new JobService({ ...fakes.ports, executions: withoutArnOf });
+
+    await plain.submit(hourly());
+
     expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([arn('hourly')]);
     expect(fakes.log).toEqual(['store.createJob hourly', 'executions.start hourly', `store.recordExecution hourly ${arn('hourly')}`]);
   });
@@ -89,7 +100,9 @@ describe('submit', () => {
     fakes.executions.failStarts = 1;
 
     await expect(service.submit(hourly())).rejects.toThrow(/ECONNREFUSED/);
-    expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([]);
+    // Listed before it started: the next submit of the job sees no run counted and starts it (idempotent by name).
+    expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([arn('hourly')]);
+    expect(fakes.executions.started).toEqual([]);
     const retried = await service.submit(hourly());
 
     expect(retried).toMatchObject({ outcome: 'exists', executionArn: arn('hourly') });
@@ -433,6 +446,15 @@ describe('followExecution: the job record follows its executions, whoever stops 
 
     expect(outcome).toBe('registered');
     expect(fakes.store.jobs.get('from-console')).toMatchObject({ status: 'SCHEDULED', cursor: -1, executionArns: [arn('console')], nextRunAt: '2024-12-04T00:00:00Z' });
+  });
+
+  it('writes nothing for an execution its job lists already (the API lists it when it writes the job)', async () => {
+    await service.submit(hourly());
+    fakes.log.length = 0;
+
+    expect(await service.followExecution(event('RUNNING', { job: hourly() }, { executionArn: arn('hourly'), name: 'hourly' }))).toBe('registered');
+    expect(fakes.log).toEqual([]);
+    expect(fakes.store.jobs.get('hourly')?.executionArns).toEqual([arn('hourly')]);
   });
 
   it('lists a ContinueAsNew or resumed execution on the job it already has, without writing the job again', async () => {
