@@ -7,9 +7,10 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../adapters/table';
 import { generateCredentials, refuseUnlessSigned, type LocalCredentials } from './credentials';
+import { inProcessHandler, type InProcessHandler, type InProcessRequest, type InProcessResponse } from './in-process';
 
 interface DynaliteOptions {
   createTableMs?: number;
@@ -40,9 +41,6 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
-/** The smithy HttpHandler shape a client's `requestHandler` option takes. */
-export type InProcessHandler = NonNullable<DynamoDBClientConfig['requestHandler']>;
-
 export interface LocalDynamoOptions {
   /** Folder for the data; absent: in memory. */
   path?: string;
@@ -65,56 +63,33 @@ function guardRequests(server: Server, credentials: LocalCredentials): Listener[
   return handlers;
 }
 
-/** What a smithy HttpRequest carries that dynalite reads. */
-interface SignedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-
 /**
- * The request handler a client in this process uses instead of Node's HTTP agent: dynalite's handler gets a
- * request and a response object with the few members it uses (headers, method, url, data/end events;
- * statusCode, setHeader, end), and its answer goes back to the SDK as the HttpResponse it would have parsed
- * off the socket. The credentials check of the port is not needed: nothing outside this process reaches it.
- * Why: over loopback each call paid a socket write and read, HTTP parsing on both sides and a connection
- * pool that queues behind 50 sockets; in a burst of due runs that serialized CPU is most of the lateness.
+ * dynalite's own request handlers as an in-process service: they get a request and a response object with
+ * the few members they use (headers, method, url, data/end events; statusCode, setHeader, end). The
+ * credentials check of the port is not needed: nothing outside this process reaches it.
  */
-function inProcessHandler(handlers: readonly Listener[], isStopped: () => boolean): InProcessHandler {
-  return {
-    metadata: { handlerProtocol: 'in-process' },
-    async handle(request: SignedRequest) {
-      // The SDK's JSON body is a Uint8Array subclass whose valueOf() is a string: viewed, not converted.
-      const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body instanceof Uint8Array ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : Buffer.alloc(0);
+function serveListeners(handlers: readonly Listener[], isStopped: () => boolean) {
+  return (request: InProcessRequest): Promise<InProcessResponse> => {
+    // A stopped dynalite has closed its store: refused as a closed port would be (a network error the
+    // adapters report as transient), never handed to a store that would throw outside any caller.
+    if (isStopped()) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED (the in-process dynalite has stopped)'), { code: 'ECONNREFUSED' }));
+    return new Promise((resolve) => {
+      const req = Object.assign(new EventEmitter(), { method: request.method, url: request.path, headers: request.headers });
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-      // Where a socket write would end the caller's turn: dynalite's work waits for the next turn of the
-      // event loop, so every other timer due now (a burst of due runs) reaches its own first call first.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      // A stopped dynalite has closed its store: refused as a closed port would be (a network error the
-      // adapters report as transient), never handed to a store that would throw outside any caller.
-      if (isStopped()) throw Object.assign(new Error('connect ECONNREFUSED (the in-process dynalite has stopped)'), { code: 'ECONNREFUSED' });
-      return new Promise((resolve) => {
-        const req = Object.assign(new EventEmitter(), { method: request.method, url: request.path || '/', headers });
-        const responseHeaders: Record<string, string> = {};
-        const res = {
-          statusCode: 200,
-          setHeader(name: string, value: unknown) {
-            responseHeaders[name.toLowerCase()] = String(value);
-          },
-          end(chunk?: string | Buffer) {
-            const bytes = chunk === undefined ? Buffer.alloc(0) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, 'utf8');
-            // The SDK reads a Uint8Array body as it is (collectBody), as it would a stream's bytes.
-            resolve({ response: { statusCode: res.statusCode, reason: undefined, headers: responseHeaders, body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) } });
-          },
-        };
-        for (const handle of handlers) handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-        if (body.length > 0) req.emit('data', body);
-        req.emit('end');
-      });
-    },
-  } as unknown as InProcessHandler;
+      const res = {
+        statusCode: 200,
+        setHeader(name: string, value: unknown) {
+          headers[name.toLowerCase()] = String(value);
+        },
+        end(chunk?: string | Buffer) {
+          resolve({ statusCode: res.statusCode, headers, body: chunk === undefined ? Buffer.alloc(0) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, 'utf8') });
+        },
+      };
+      for (const handle of handlers) handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+      if (request.body.length > 0) req.emit('data', request.body);
+      req.emit('end');
+    });
+  };
 }
 
 /** Start dynalite and make sure the jobs table exists and is ACTIVE. */
@@ -123,7 +98,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   const credentials = options.credentials ?? generateCredentials();
   let stopped = false;
-  const requestHandler = inProcessHandler(guardRequests(server, credentials), () => stopped);
+  const requestHandler = inProcessHandler(serveListeners(guardRequests(server, credentials), () => stopped));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {

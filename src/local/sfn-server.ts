@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { logger } from '../common/logger';
 import { refuseUnlessSigned, type LocalCredentials } from './credentials';
+import { inProcessHandler, type InProcessHandler } from './in-process';
 import { LOCAL_ROLE_ARN, LocalSfnError, type ExecutionInfo, type ExecutionStatus, type HistoryEvent, type LocalExecutions } from './executions';
 
 type Body = Record<string, unknown>;
@@ -320,8 +321,6 @@ function reply(res: http.ServerResponse, { status, payload }: Answer): void {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }).end(JSON.stringify(payload));
 }
 
-const UTF8 = new TextDecoder();
-
 /**
  * The local endpoint as an SDK request handler, in process: an SFNClient built with it (createSfnClient's
  * `requestHandler`) serialises and signs every command as always and gets the same answer the loopback
@@ -331,29 +330,11 @@ const UTF8 = new TextDecoder();
  * outside this process can reach it.
  * @example new StepFunctionsExecutions(createSfnClient({ endpoint, credentials, requestHandler: inProcessSfnHandler(executions) }), arn)
  */
-export function inProcessSfnHandler(executions: LocalExecutions) {
-  return {
-    async handle(request: { headers: Record<string, string>; body?: unknown }): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
-      let target = '';
-      for (const [name, value] of Object.entries(request.headers)) if (name.toLowerCase() === 'x-amz-target') target = value;
-      const body = request.body;
-      // The SDK's JSON body is a Uint8Array subclass whose string methods warn: decoded as bytes.
-      const text = typeof body === 'string' ? body : body instanceof Uint8Array ? UTF8.decode(body) : '';
-      const { status, payload } = answer(executions, target, text);
-      return {
-        response: {
-          statusCode: status,
-          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
-          body: Buffer.from(JSON.stringify(payload), 'utf8'),
-        },
-      };
-    },
-    updateHttpClientConfig(): void {},
-    httpHandlerConfigs(): Record<string, never> {
-      return {};
-    },
-    destroy(): void {},
-  };
+export function inProcessSfnHandler(executions: LocalExecutions): InProcessHandler {
+  return inProcessHandler((request) => {
+    const { status, payload } = answer(executions, request.headers['x-amz-target'] ?? '', request.body.toString('utf8'));
+    return { statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: Buffer.from(JSON.stringify(payload), 'utf8') };
+  });
 }
 
 export interface SfnServer {
