@@ -179,6 +179,7 @@ describe('the dashboard', () => {
     await page.fill('#f-endDateTime', utcLocal(start + 6 * DAY));
     // At a day a second, a loaded machine can be a second late, which the default catch-up ("one") records as a
     // skipped run; "all" over a year's window runs every missed run, so the job always has its 7 runs.
+    await page.click('details.options > summary');
     await page.selectOption('#f-catchUp', 'all');
     await page.fill('#f-catchUpWindowMinutes', '525600');
     await page.click('form.submit-form button[type=submit]');
