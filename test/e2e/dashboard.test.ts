@@ -351,9 +351,15 @@ describe('the dashboard', () => {
     await page.fill('#f-group', 'no spaces allowed');
     await page.click('details.options > summary');
     expect(await page.locator('#f-group').isVisible()).toBe(false);
-    await page.click('form.submit-form button[type=submit]');
+    // The API's answer first: if the page did not send it, or the API named another field, this says so
+    // (a bare wait for the error element only said it never appeared).
+    const [refused] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/jobs'),
+      page.click('form.submit-form button[type=submit]'),
+    ]);
+    expect({ status: refused.status(), field: ((await refused.json()) as { error?: { field?: string } }).error?.field }).toEqual({ status: 400, field: 'group' });
     const groupError = page.locator('[data-field="group"] .field-error');
-    await groupError.waitFor({ state: 'attached', timeout: 10_000 });
+    await groupError.waitFor({ state: 'attached' });
     expect(await groupError.isVisible()).toBe(true);
     expect(await groupError.innerText()).toMatch(/^group: /);
     expect(await page.locator('.field-error').count()).toBe(1);
