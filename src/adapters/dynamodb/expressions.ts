@@ -55,7 +55,14 @@ export class Update {
     return this;
   }
 
-  /** A SET clause written out (for list_append and the like); placeholders are bound with `values`. */
+  /** `SET path = list_append(if_not_exists(path, []), items)`: a list grown by the write itself. */
+  append(path: string, items: readonly unknown[]): this {
+    const alias = this.path(path);
+    this.sets.push(`${alias} = list_append(if_not_exists(${alias}, ${this.value('emptyList', [])}), ${this.value(`append_${path.replace(/\./g, '_')}`, items)})`);
+    return this;
+  }
+
+  /** A SET clause written out (for what `set`, `increment` and `append` do not say); placeholders are bound with `values`. */
   setExpression(expression: string): this {
     this.sets.push(expression);
     return this;

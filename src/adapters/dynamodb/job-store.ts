@@ -178,9 +178,8 @@ export class DynamoDbJobStore implements JobStore {
   async recordExecution(jobId: string, executionArn: string, now: Date): Promise<void> {
     const update = new Update()
       .set('updatedAt', iso(now))
-      .setExpression('#executionArns = list_append(if_not_exists(#executionArns, :none), :arns)')
-      .names('executionArns')
-      .values({ ':none': [], ':arns': [executionArn], ':arn': executionArn });
+      .append('executionArns', [executionArn])
+      .values({ ':arn': executionArn });
     // Admits a job that exists (an update would otherwise create a bare item) and does not list this
     // execution yet, so a repeated call adds nothing.
     const recorded = await updateIf(this.client, this.tableName, jobKey(jobId), update, 'attribute_exists(pk) AND NOT contains(#executionArns, :arn)');
@@ -196,9 +195,8 @@ export class DynamoDbJobStore implements JobStore {
       .set('status', PAUSED)
       .set('pausedAt', now)
       .set('updatedAt', now)
-      .setExpression('#pauseLog = list_append(if_not_exists(#pauseLog, :noPauses), :pauseEntry)')
-      .names('pauseLog')
-      .values({ ':paused': PAUSED, ':noPauses': [], ':pauseEntry': [{ event: 'paused', at: now, ...(note === undefined ? {} : { note }) }], ...finalValues() });
+      .append('pauseLog', [{ event: 'paused', at: now, ...(note === undefined ? {} : { note }) }])
+      .values({ ':paused': PAUSED, ...finalValues() });
     if (note === undefined) update.remove('pauseNote');
     else update.set('pauseNote', note);
     // Admits a job that exists, is going, and is not paused already (its status-before is kept).
@@ -216,10 +214,9 @@ export class DynamoDbJobStore implements JobStore {
       .names('status', 'statusBeforePause')
       .set('updatedAt', iso(nowDate))
       .set('resumedAt', iso(nowDate))
-      .setExpression('#pauseLog = list_append(if_not_exists(#pauseLog, :noPauses), :pauseEntry)')
-      .names('pauseLog')
+      .append('pauseLog', [{ event: 'resumed', at: iso(nowDate) }])
       .remove('statusBeforePause', 'pausedAt', 'pauseNote')
-      .values({ ':paused': PAUSED, ':noPauses': [], ':pauseEntry': [{ event: 'resumed', at: iso(nowDate) }] });
+      .values({ ':paused': PAUSED });
     // Admits only a paused job: resuming a going or final job changes nothing.
     const resumed = await updateIf(this.client, this.tableName, jobKey(jobId), update, '#status = :paused AND attribute_exists(#statusBeforePause)', 'ALL_NEW');
     if (resumed) return this.trimPauseLog(jobId, toJobRecord(resumed.Attributes as JobItem));

@@ -113,9 +113,8 @@ export class DynamoDbRequestStore implements RequestStore {
 
   async recordExecution(jobId: string, requestId: string, executionArn: string): Promise<void> {
     const update = new Update()
-      .setExpression('#executionArns = list_append(if_not_exists(#executionArns, :none), :arns)')
-      .names('executionArns')
-      .values({ ':none': [], ':arns': [executionArn], ':arn': executionArn });
+      .append('executionArns', [executionArn])
+      .values({ ':arn': executionArn });
     // Admits a request that exists and does not list this execution yet: a repeat adds nothing.
     await updateIf(this.client, this.tableName, requestKey(jobId, requestId), update, 'attribute_exists(pk) AND NOT contains(#executionArns, :arn)');
   }

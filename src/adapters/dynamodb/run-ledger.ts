@@ -320,7 +320,7 @@ export class DynamoDbRunLedger implements RunLedger {
     const kept = before.earlierAttempts ?? [];
     const update = new Update().names('attempts').values({ ':attempts': attempts });
     if (kept.length < ATTEMPTS_KEPT) {
-      update.setExpression('#earlierAttempts = list_append(if_not_exists(#earlierAttempts, :noAttempts), :attempt)').names('earlierAttempts').values({ ':noAttempts': [], ':attempt': [entry] });
+      update.append('earlierAttempts', [entry]);
     } else {
       update.set('earlierAttempts', [...kept.slice(kept.length - ATTEMPTS_KEPT + 1), entry]);
     }
