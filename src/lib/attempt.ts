@@ -16,7 +16,7 @@ import { isActionJob } from './fanout';
 import { nextRun, phaseOf, runTimeMs } from './schedule';
 import { statusAfterFailure, statusAfterRun } from './status';
 import type { JobRecord, JobStore, RequestStore } from './store';
-import type { FailureSink, Notifier, RunHistory, StepRegistry } from './steps';
+import type { FailureSink, Notifier, RunHistory, StepContext, StepRegistry } from './steps';
 
 export interface AttemptDeps {
   /** The job side the attempt needs: the previous result of a trigger, the first run's execution, the end. */
@@ -257,6 +257,24 @@ export async function beginRun(deps: AttemptDeps, input: RunInput) {
 }
 
 /**
+ * What a step is handed for one attempt of run `ref`: shared by a single-action run and each action of a
+ * fan-out (which adds its `actionIndex`).
+ */
+export function stepContext(deps: AttemptDeps, input: RunInput, ref: RunRef, attempt: number, lastResult: JsonValue | undefined): StepContext {
+  return {
+    job: input.job,
+    schedule: input.schedule,
+    lastResult,
+    attempt,
+    // A live or backfilled run sees the live runs before its iteration; a triggered report every live run so far.
+    history: historyOf(deps.runs, input.job.id, input.schedule.iteration),
+    notifier: deps.notifier,
+    now: deps.now,
+    ...(ref.series.kind === 'live' ? {} : { extra: { kind: ref.series.kind, requestId: ref.series.requestId, index: ref.index } }),
+  };
+}
+
+/**
  * Run the run `schedule` names, exactly once as far as the ledger can tell: a settled run is replayed from
  * its record, a run left STARTED by an attempt that died is attempted again.
  * @example await attemptRun(deps, { job, schedule, cursor: { iteration: 2 } }) // { iteration: 3, lastResult: {…}, … }
@@ -272,17 +290,7 @@ export async function attemptRun(deps: AttemptDeps, input: RunInput): Promise<Ne
   const stepStarted = performance.now();
   let outcome;
   try {
-    outcome = await deps.steps[schedule.phase]({
-      job,
-      schedule,
-      lastResult,
-      attempt: begun.attempts,
-      // A live or backfilled run sees the live runs before its iteration; a triggered report every live run so far.
-      history: historyOf(deps.runs, job.id, schedule.iteration),
-      notifier: deps.notifier,
-      now: deps.now,
-      ...(ref.series.kind === 'live' ? {} : { extra: { kind: ref.series.kind, requestId: ref.series.requestId, index: ref.index } }),
-    });
+    outcome = await deps.steps[schedule.phase](stepContext(deps, input, ref, begun.attempts, lastResult));
   } catch (error) {
     await noteAttemptFailure(deps, ref, begun.attempts, error);
     throw pastRetryLimit(job, begun.attempts, error);

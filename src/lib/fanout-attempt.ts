@@ -12,16 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PermanentError, RunAlreadyFinishedError } from './errors';
-import { actionKey, fanOutOutcome, fanOutPlan, type ActionRun, type ActionState } from './fanout';
-import { advance, beginRun, describeCaughtError, historyOf, pastRetryLimit, refOf, replayed, retryDelayMs, settleSucceeded, type AttemptDeps, type FailureInput, type NextCursor, type RunInput } from './attempt';
+import { actionKey, fanOutOutcome, fanOutPlan, type ActionRun, type ActionState, type FanOutPlan } from './fanout';
+import { advance, beginRun, describeCaughtError, pastRetryLimit, refOf, replayed, retryDelayMs, settleSucceeded, stepContext, type AttemptDeps, type FailureInput, type NextCursor, type RunInput } from './attempt';
 import { runKey, type RunRef } from './ledger';
 import type { Job } from './job';
-
-/** What FanOut hands the Map: one item per action, and how many run at once. */
-export interface FanOutPlan {
-  maxConcurrency: number;
-  items: Array<{ action: number }>;
-}
 
 /** What one iteration of the Map outputs (kept small: it stays in the execution's state). */
 export interface ActionOutcome {
@@ -80,17 +74,7 @@ export async function attemptAction(deps: AttemptDeps, input: ActionInput): Prom
   const stepStarted = performance.now();
   let outcome;
   try {
-    outcome = await deps.steps.action({
-      job,
-      schedule,
-      lastResult: cursor.lastResult,
-      attempt: begun.attempts,
-      history: historyOf(deps.runs, job.id, schedule.iteration),
-      notifier: deps.notifier,
-      now: deps.now,
-      actionIndex: input.action,
-      ...(ref.series.kind === 'live' ? {} : { extra: { kind: ref.series.kind, requestId: ref.series.requestId, index: ref.index } }),
-    });
+    outcome = await deps.steps.action({ ...stepContext(deps, input, ref, begun.attempts, cursor.lastResult), actionIndex: input.action });
   } catch (error) {
     throw pastRetryLimit(job, begun.attempts, error);
   }

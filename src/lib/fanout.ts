@@ -50,13 +50,14 @@ export function isActionJob(job: Pick<Job, 'action' | 'actions'>): boolean {
   return job.action !== undefined || job.actions !== undefined;
 }
 
-/** A fan-out job: `actions` rather than one `action`. */
-export function isFanOut(job: Pick<Job, 'actions'>): job is Job & { actions: Action[] } {
-  return job.actions !== undefined;
+/** What FanOut hands the Map: one item per action, and how many run at once. */
+export interface FanOutPlan {
+  maxConcurrency: number;
+  items: Array<{ action: number }>;
 }
 
 /** The Map's items and concurrency for a run of a fan-out job (FanOut's answer). */
-export function fanOutPlan(job: Job): { maxConcurrency: number; items: Array<{ action: number }> } {
+export function fanOutPlan(job: Job): FanOutPlan {
   const actions = job.actions ?? [];
   return { maxConcurrency: Math.min(actions.length || 1, job.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY), items: actions.map((_, action) => ({ action })) };
 }
