@@ -33,6 +33,55 @@ interface LoadResult {
 }
 
 /**
+ * A route's three rows (requests/s, p99, CPU per request), each beside the same load of the DynamoDB calls
+ * the route needs, issued directly.
+ */
+function routeRows(spec: {
+  route: string;
+  rateFigure: string;
+  rateDigits: number;
+  measured: LoadResult;
+  floor: LoadResult;
+  floorCalls: string;
+  p99TargetMs: number;
+  rateNote: string;
+  rateNoteTail?: string;
+  cpuNote: string;
+}) {
+  const { measured, floor } = spec;
+  const ref = (value: number, unit: string) => ({ value: round(value, 1), unit, what: `${spec.floorCalls}, issued directly` });
+  return [
+    row({
+      figure: `api: ${spec.rateFigure}, requests/s`,
+      measured: round(measured.requestsPerSecond, spec.rateDigits),
+      unit: 'req/s',
+      reference: ref(floor.requestsPerSecond, 'req/s'),
+      target: '> 100 req/s',
+      met: measured.requestsPerSecond > 100 && measured.errors === 0 && (measured.non2xx ?? 0) === 0,
+      note: `${spec.rateNote}; ${measured.requests} requests, ${measured.non2xx ?? 0} non-2xx, ${measured.errors} errors${spec.rateNoteTail ?? ''}`,
+    }),
+    row({
+      figure: `api: ${spec.route}, p99`,
+      measured: measured.latencyMs.p99,
+      unit: 'ms',
+      reference: ref(floor.latencyMs.p99, 'ms'),
+      target: `< ${spec.p99TargetMs} ms`,
+      met: measured.latencyMs.p99 < spec.p99TargetMs,
+      note: `floor ${round(floor.requestsPerSecond, 0)} req/s, p50 ${round(floor.latencyMs.p50, 1)} ms; route p50 ${measured.latencyMs.p50} ms`,
+    }),
+    row({
+      figure: `api: ${spec.route}, CPU per request`,
+      measured: round(measured.serverCpuMsPerRequest ?? Number.NaN, 2),
+      unit: 'ms',
+      reference: { value: round(floorCpu(floor), 2), unit: 'ms', what: 'its calls issued directly: client + dynalite CPU' },
+      target: '—',
+      met: null,
+      note: spec.cpuNote,
+    }),
+  ];
+}
+
+/**
  * One load from its own process, with this process's CPU per request while it ran: the runtime's cost of
  * a request (API, engine, dynalite), which a shared machine sways far less than latency.
  */
@@ -112,66 +161,12 @@ export async function run(): Promise<FigureResult> {
     }
     const jobsCreated = posted().length;
 
-    const getRef = (value: number, unit: string) => ({ value: round(value, 1), unit, what: 'its GetItem + Query, issued directly' });
-    const postRef = (value: number, unit: string) => ({ value: round(value, 1), unit, what: 'its PutItem then UpdateItem, issued directly' });
     const shape = `${SECONDS} s, ${CONNECTIONS} connections`;
     return {
       name: 'api',
       rows: [
-        row({
-          figure: 'api: GET /jobs/{id}, requests/s',
-          measured: round(get.requestsPerSecond, 0),
-          unit: 'req/s',
-          reference: getRef(getFloor.requestsPerSecond, 'req/s'),
-          target: '> 100 req/s',
-          met: get.requestsPerSecond > 100 && get.errors === 0 && (get.non2xx ?? 0) === 0,
-          note: `${shape}; ${get.requests} requests, ${get.non2xx ?? 0} non-2xx, ${get.errors} errors`,
-        }),
-        row({
-          figure: 'api: GET /jobs/{id}, p99',
-          measured: get.latencyMs.p99,
-          unit: 'ms',
-          reference: getRef(getFloor.latencyMs.p99, 'ms'),
-          target: '< 25 ms',
-          met: get.latencyMs.p99 < 25,
-          note: `floor ${round(getFloor.requestsPerSecond, 0)} req/s, p50 ${round(getFloor.latencyMs.p50, 1)} ms; route p50 ${get.latencyMs.p50} ms`,
-        }),
-        row({
-          figure: 'api: GET /jobs/{id}, CPU per request',
-          measured: round(get.serverCpuMsPerRequest ?? Number.NaN, 2),
-          unit: 'ms',
-          reference: { value: round(floorCpu(getFloor), 2), unit: 'ms', what: 'its calls issued directly: client + dynalite CPU' },
-          target: '—',
-          met: null,
-          note: 'the runtime process\'s CPU per request (API, job service, SDK, dynalite), less swayed by other work than latency',
-        }),
-        row({
-          figure: 'api: POST /jobs (new job each), requests/s',
-          measured: round(post.requestsPerSecond, 1),
-          unit: 'req/s',
-          reference: postRef(postFloor.requestsPerSecond, 'req/s'),
-          target: '> 100 req/s',
-          met: post.requestsPerSecond > 100 && post.errors === 0 && (post.non2xx ?? 0) === 0,
-          note: `${shape}; ${post.requests} requests, ${post.non2xx ?? 0} non-2xx, ${post.errors} errors, ${jobsCreated} jobs created`,
-        }),
-        row({
-          figure: 'api: POST /jobs, p99',
-          measured: post.latencyMs.p99,
-          unit: 'ms',
-          reference: postRef(postFloor.latencyMs.p99, 'ms'),
-          target: '< 40 ms',
-          met: post.latencyMs.p99 < 40,
-          note: `floor ${round(postFloor.requestsPerSecond, 0)} req/s, p50 ${round(postFloor.latencyMs.p50, 1)} ms; route p50 ${post.latencyMs.p50} ms`,
-        }),
-        row({
-          figure: 'api: POST /jobs, CPU per request',
-          measured: round(post.serverCpuMsPerRequest ?? Number.NaN, 2),
-          unit: 'ms',
-          reference: { value: round(floorCpu(postFloor), 2), unit: 'ms', what: 'its calls issued directly: client + dynalite CPU' },
-          target: '—',
-          met: null,
-          note: 'includes the execution each POST starts (Normalize, the calculator, the status-change event) up to its Wait',
-        }),
+        ...routeRows({ route: 'GET /jobs/{id}', rateFigure: 'GET /jobs/{id}', rateDigits: 0, measured: get, floor: getFloor, floorCalls: 'its GetItem + Query', p99TargetMs: 25, rateNote: shape, cpuNote: "the runtime process's CPU per request (API, job service, SDK, dynalite), less swayed by other work than latency" }),
+        ...routeRows({ route: 'POST /jobs', rateFigure: 'POST /jobs (new job each)', rateDigits: 1, measured: post, floor: postFloor, floorCalls: 'its PutItem then UpdateItem', p99TargetMs: 40, rateNote: shape, rateNoteTail: `, ${jobsCreated} jobs created`, cpuNote: 'includes the execution each POST starts (Normalize, the calculator, the status-change event) up to its Wait' }),
       ],
       details: { seconds: SECONDS, connections: CONNECTIONS, getFloor, get, postFloor, post, jobsCreated },
     };
