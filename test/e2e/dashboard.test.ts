@@ -485,7 +485,9 @@ describe('the dashboard', () => {
     expect(await item.locator('.run-skip').innerText()).toContain('catch-up policy');
     // A skipped range has no start, duration or attempts of its own to show.
     expect(await item.locator('dt').allInnerTexts()).toEqual(['recorded']);
-    expect(await page.locator('.page-job .progress-text').first().innerText()).toContain(`${detail.progress.skippedRuns} skipped`);
+    // The skipped item and the job's counter are two writes the page may have read between: it shows the
+    // count once a refresh (every 2 s) has read the job after both.
+    await page.locator('.page-job .progress-text', { hasText: `${detail.progress.skippedRuns} skipped` }).first().waitFor({ timeout: 10_000 });
     await page.close();
     await fetch(`${runtime.url}/jobs/${id}`, { method: 'DELETE' });
   }, 30_000);
