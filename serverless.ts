@@ -319,6 +319,11 @@ const serverlessConfiguration: Configuration = {
       sourcemap: 'linked',
       target: 'node22',
       platform: 'node',
+      // ES module builds first: each SDK package's CommonJS build is one file esbuild cannot shake, so every
+      // DynamoDB command, paginator and waiter landed in each bundle. From dist-es only the commands used do,
+      // which cuts a bare DynamoDB client's bundle by a third and its module load by ~35 % (README,
+      // Benchmarks). The output stays CommonJS.
+      mainFields: ['module', 'main'],
       // Bundle the SDK too: the runtime's copy is whatever version AWS ships that week.
       exclude: [],
       concurrency: 2,

@@ -5,7 +5,7 @@
  * RunStep 5 each as Lambda tasks, Due and WaitUntil 2 each); a failed run with every retry about 30. At 500
  * runs an execution stays under 15,000 events even if every run fails after all its retries.
  */
-import { createHash } from 'node:crypto';
+import { shortHash } from './hash';
 import type { JsonValue } from './json';
 import type { Cursor, Handover, Job, Schedule } from './job';
 
@@ -24,7 +24,7 @@ const MAX_NAME = 80;
 export function executionName(jobId: string, generation: number | string): string {
   const suffix = `--${generation}`;
   if (jobId.length + suffix.length <= MAX_NAME) return `${jobId}${suffix}`;
-  const hash = createHash('sha256').update(jobId).digest('hex').slice(0, 8);
+  const hash = shortHash(jobId);
   return `${jobId.slice(0, MAX_NAME - suffix.length - hash.length - 1)}-${hash}${suffix}`;
 }
 

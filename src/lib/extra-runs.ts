@@ -12,7 +12,7 @@
  * - backfill, action job: the action for each planned time in [from, to], oldest first.
  * - backfill, report workflow: refused; start a new job over the past range instead.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './hash';
 import * as z from 'zod';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Schedule } from './job';
@@ -80,7 +80,7 @@ export class RequestNotActiveError extends PermanentError {
  * millisecond still differ.
  * @example newRequestId('trigger', new Date('2026-11-24T10:15:00.123Z')) // '20261124T101500123Z-trigger-3fa9c2'
  */
-export function newRequestId(kind: ExtraKind, now: Date, random: () => string = () => randomBytes(3).toString('hex')): string {
+export function newRequestId(kind: ExtraKind, now: Date, random: () => string = () => randomHex(3)): string {
   const stamp = now.toISOString().replace(/[-:.]/g, '');
   return `${stamp}-${kind}-${random()}`;
 }

@@ -8,7 +8,6 @@
  * not agree on them twice a year. A `rate(N days)` expression arrives here as N × 24 hours (EventBridge
  * Scheduler: "days represents a 24-hour duration on the clock"); a cron is evaluated by src/lib/cron.ts.
  */
-import { createHash } from 'node:crypto';
 import { add, type Duration } from 'date-fns';
 import { tz, tzOffset } from '@date-fns/tz';
 import type { Cursor, Frequency, Job, Phase, Schedule, SkippedRuns } from './job';
@@ -16,6 +15,7 @@ import { countCronRuns, LAST_YEAR, nthCronRun } from './cron';
 import { parseScheduleExpression, type ParsedExpression } from './schedule-expression';
 import { policiesOf } from './policies';
 import { isActionJob } from './fanout';
+import { sha256 } from './hash';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -199,7 +199,7 @@ export function phaseOf(job: Job, iteration: number, total: number | null): Phas
  */
 export function jitterMs(job: Job, iteration: number): number {
   if (!job.flexibleWindowMinutes) return 0;
-  const digest = createHash('sha256').update(`${job.id}:${iteration}`).digest();
+  const digest = sha256(`${job.id}:${iteration}`);
   const fraction = digest.readUInt32BE(0) / 2 ** 32;
   return Math.floor(fraction * job.flexibleWindowMinutes * 60) * 1000;
 }

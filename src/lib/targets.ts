@@ -14,7 +14,7 @@
  * The adapters (src/adapters/targets) send these with the AWS SDK; the local runtime's stand-in keeps them
  * in an outbox. Both take the same TargetRequest, so what arrives locally is what AWS would get.
  */
-import { createHash } from 'node:crypto';
+import { shortHash } from './hash';
 import type { JsonObject, JsonValue } from './json';
 import type { TargetAction, TargetType } from './job';
 
@@ -74,7 +74,7 @@ const MAX_DEDUP_ID = 128;
 
 function shortened(value: string, max: number): string {
   if (value.length <= max) return value;
-  const hash = createHash('sha256').update(value).digest('hex').slice(0, 8);
+  const hash = shortHash(value);
   return `${value.slice(0, max - hash.length - 1)}-${hash}`;
 }
 
@@ -88,7 +88,7 @@ function shortened(value: string, max: number): string {
 export function executionNameFor(idempotencyKey: string): string {
   const name = idempotencyKey.replace(/:/g, '.').replace(/[^A-Za-z0-9_.-]/g, '_');
   if (name.length <= MAX_NAME) return name;
-  const hash = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 8);
+  const hash = shortHash(idempotencyKey);
   return `${name.slice(0, MAX_NAME - hash.length - 1)}-${hash}`;
 }
 
