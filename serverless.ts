@@ -328,10 +328,11 @@ const serverlessConfiguration: Configuration = {
       exclude: [],
       concurrency: 2,
       // The dashboard, built from src/dashboard while the api is bundled and embedded in its handler, which
-      // serves it at GET / (src/functions/api/dashboard-assets.ts): no build step of its own. A path, as
-      // serverless copies this configuration and plugin objects would lose their functions; serverless has
-      // registered ts-node to read this file, so the module can be TypeScript.
-      plugins: 'src/dashboard/build.ts',
+      // serves it at GET / (src/functions/api/dashboard-assets.ts): no build step of its own; and the SDK
+      // clients only some actions need, each in a file beside the task's handler, read on first use. A path,
+      // as serverless copies this configuration and plugin objects would lose their functions; serverless
+      // has registered ts-node to read this file, so the module can be TypeScript.
+      plugins: 'scripts/esbuild-plugins.ts',
     },
   },
 };

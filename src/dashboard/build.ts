@@ -98,14 +98,6 @@ export function embedDashboardPlugin(): esbuild.Plugin {
   };
 }
 
-/**
- * serverless-esbuild's `plugins` option takes a module path, not plugin objects: serverless copies its
- * configuration and functions do not survive the copy. It calls a default-exported function for the list.
- */
-export default function esbuildPlugins(): esbuild.Plugin[] {
-  return [embedDashboardPlugin()];
-}
-
 /** Bytes of each file and of all three, raw and gzipped: what the README and the report quote. */
 export async function bundleSizes(files: DashboardFiles): Promise<Record<string, { bytes: number; gzip: number }>> {
   const { gzipSync } = await import('node:zlib');

@@ -3,7 +3,10 @@
  * it once and checks the stack a `sls deploy` would create.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -81,27 +84,32 @@ async function cfnLint(files: string[]): Promise<Array<{ Filename: string; Rule:
   throw new Error('cfn-lint not found (neither `cfn-lint` nor `python3 -m cfnlint`): install it with `pip install cfn-lint`');
 }
 
+/** A zip's central directory: each entry's name, compression method, compressed size and local header. */
+function zipEntries(zip: Buffer): Array<{ name: string; method: number; size: number; local: number }> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const entries = [];
+  let at = zip.readUInt32LE(end + 16);
+  for (let entry = zip.readUInt16LE(end + 10); entry > 0; entry--) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    entries.push({ name: zip.toString('utf8', at + 46, at + 46 + nameLength), method: zip.readUInt16LE(at + 10), size: zip.readUInt32LE(at + 20), local: zip.readUInt32LE(at + 42) });
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+const zipEntryNames = (zip: Buffer) => zipEntries(zip).map((entry) => entry.name);
+
 /**
  * One file out of a zip, with zlib alone: the central directory gives its name, size and local header, the
  * local header where its data starts (stored or deflated, as serverless writes them).
  */
 function unzipEntry(zip: Buffer, name: string): Buffer | undefined {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0) throw new Error('not a zip: no end of central directory');
-  let at = zip.readUInt32LE(end + 16);
-  for (let entry = zip.readUInt16LE(end + 10); entry > 0; entry--) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const local = zip.readUInt32LE(at + 42);
-    if (zip.toString('utf8', at + 46, at + 46 + nameLength) === name) {
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + size);
-      return method === 0 ? data : inflateRawSync(data);
-    }
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-  }
-  return undefined;
+  const found = zipEntries(zip).find((entry) => entry.name === name);
+  if (!found) return undefined;
+  const start = found.local + 30 + zip.readUInt16LE(found.local + 26) + zip.readUInt16LE(found.local + 28);
+  const data = zip.subarray(start, start + found.size);
+  return found.method === 0 ? data : inflateRawSync(data);
 }
 
 beforeAll(async () => {
@@ -423,6 +431,57 @@ describe('sls package', () => {
       expect(out.schedule).toMatchObject({ iteration: 0, runAt: '2030-01-01T00:00:00Z', phase: 'collection', totalRuns: 3 });
     } finally {
       await dynamo.stop();
+    }
+  });
+
+  it("ships the task's rarely needed SDK clients beside its handler, read on first use, and they work", async () => {
+    const split = ['client-sqs', 'client-sns', 'client-lambda', 'client-eventbridge'];
+    const taskZip = await readFile(path.join(outDir, 'task.zip'));
+    expect(split.map((client) => `src/functions/task/handler.${client}.js`).filter((name) => !zipEntryNames(taskZip).includes(name))).toEqual([]);
+    for (const other of ['api', 'calculator', 'events']) {
+      expect(zipEntryNames(await readFile(path.join(outDir, `${other}.zip`))).filter((name) => /handler\.client-/.test(name))).toEqual([]);
+    }
+
+    // The packaged task, unzipped as Lambda would: loading it reads none of them; the SQS one, once
+    // required, sends a message to a loopback endpoint speaking SQS's JSON protocol.
+    const dir = path.join(outDir, 'task-unzipped');
+    for (const name of ['handler.js', 'handler.client-sqs.js']) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, name), unzipEntry(taskZip, `src/functions/task/${name}`)!);
+    }
+    const received: Array<{ target: string; body: { QueueUrl: string; MessageBody: string } }> = [];
+    const sqs = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { QueueUrl: string; MessageBody: string };
+        received.push({ target: String(req.headers['x-amz-target']), body });
+        res.setHeader('content-type', 'application/x-amz-json-1.0');
+        res.end(JSON.stringify({ MessageId: 'm-1', MD5OfMessageBody: createHash('md5').update(body.MessageBody).digest('hex') }));
+      });
+    });
+    await new Promise<void>((resolve) => sqs.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(sqs.address() as AddressInfo).port}`;
+      const probe = `
+        (async () => {
+          require(${JSON.stringify(path.join(dir, 'handler.js'))});
+          const loadedAtStart = Object.keys(require.cache).filter((file) => file.includes('handler.client-'));
+          const { SQSClient, SendMessageCommand } = require(${JSON.stringify(path.join(dir, 'handler.client-sqs.js'))});
+          const client = new SQSClient({ region: 'us-east-1', endpoint: ${JSON.stringify(endpoint)}, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+          const sent = await client.send(new SendMessageCommand({ QueueUrl: ${JSON.stringify(`${endpoint}/123456789012/q`)}, MessageBody: 'hello' }));
+          process.stdout.write(JSON.stringify({ loadedAtStart, messageId: sent.MessageId }));
+        })().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) })); });`;
+      const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', TABLE_NAME: 'jobs', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+      const { stdout } = await run(process.execPath, ['--no-warnings', '-e', probe], { env, timeout: 30_000 });
+      const out = JSON.parse(stdout) as { error?: string; loadedAtStart: string[]; messageId: string };
+
+      expect(out.error).toBeUndefined();
+      expect(out.loadedAtStart).toEqual([]);
+      expect(out.messageId).toBe('m-1');
+      expect(received).toEqual([{ target: 'AmazonSQS.SendMessage', body: expect.objectContaining({ MessageBody: 'hello' }) }]);
+    } finally {
+      sqs.close();
     }
   });
 
