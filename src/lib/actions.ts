@@ -3,7 +3,7 @@
  * targets (SQS, SNS, Lambda, EventBridge, Step Functions); and who hears about its failures. Part of the
  * job model (src/lib/job.ts re-exports all of it): one zod schema per shape, the types inferred from them.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { jsonBoundIssue } from './json-bounds';
 
 /**
@@ -12,32 +12,34 @@ import { jsonBoundIssue } from './json-bounds';
  * `levelsAbove`: the maps of the stored job item above the field (`job` → `context`: 1).
  */
 export const boundedJson = (levelsAbove: number) =>
-  z
-    .unknown()
-    .superRefine((value, ctx) => {
-      const issue = jsonBoundIssue(value, levelsAbove);
-      if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    })
-    .pipe(z.json());
+  z.pipe(
+    z.unknown().check(
+      z.superRefine((value, ctx) => {
+        const issue = jsonBoundIssue(value, levelsAbove);
+        if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }),
+    ),
+    z.json(),
+  );
 
-export const HttpUrlSchema = z
-  .string()
-  .max(2048, 'must be at most 2048 characters')
-  .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), { message: 'must be an http(s) URL' });
+export const HttpUrlSchema = z.string().check(
+  z.maxLength(2048, 'must be at most 2048 characters'),
+  z.refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), { message: 'must be an http(s) URL' }),
+);
 
 export const WebhookActionSchema = z.strictObject({
   type: z.literal('webhook'),
   url: HttpUrlSchema,
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  headers: z.record(z.string(), z.string()).optional(),
+  method: z._default(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), 'POST'),
+  headers: z.optional(z.record(z.string(), z.string())),
   // Stored at job → action → body.
-  body: boundedJson(2).optional(),
+  body: z.optional(boundedJson(2)),
 });
 
 export const MessageActionSchema = z.strictObject({
   type: z.literal('message'),
-  text: z.string().min(1, 'must not be empty').max(10_000, 'must be at most 10000 characters'),
-  channel: z.string().min(1).max(200).optional(),
+  text: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(10_000, 'must be at most 10000 characters')),
+  channel: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 // ---- templated targets (EventBridge Scheduler's SendMessage, Publish, Invoke, PutEvents, StartExecution) ----
@@ -59,9 +61,8 @@ export const STATE_MACHINE_ARN = arnPattern('states', 'stateMachine:[A-Za-z0-9_-
 /** Attributes the scheduler sets on every SQS and SNS target message. */
 const RESERVED_ATTRIBUTES = ['idempotencyKey', 'jobId'];
 /** SQS and SNS message attribute names, as the services allow them (10 at most, 2 of them ours). */
-const AttributesSchema = z
-  .record(z.string(), z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'))
-  .superRefine((attributes, ctx) => {
+const AttributesSchema = z.record(z.string(), z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(1024, 'must be at most 1024 characters'))).check(
+  z.superRefine((attributes, ctx) => {
     for (const name of Object.keys(attributes)) {
       const message = !/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,255}$/.test(name)
         ? 'attribute names are 1-256 characters of A-Z, a-z, 0-9, _, - and .'
@@ -72,62 +73,67 @@ const AttributesSchema = z
             : undefined;
       if (message !== undefined) ctx.addIssue({ code: 'custom', path: [name], message });
     }
-  })
-  .refine((attributes) => Object.keys(attributes).length <= 8, { message: 'at most 8 attributes (SQS and SNS take 10; idempotencyKey and jobId are the other two)' });
+  }),
+  z.refine((attributes) => Object.keys(attributes).length <= 8, { message: 'at most 8 attributes (SQS and SNS take 10; idempotencyKey and jobId are the other two)' }),
+);
 /** FIFO group ids: 1-128 printable ASCII characters. */
-const MessageGroupIdSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces');
+const MessageGroupIdSchema = z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces'));
 
 export const SqsActionSchema = z.strictObject({
   type: z.literal('sqs'),
   /** Queue ARN or URL. */
-  queue: z.string().refine((value) => SQS_QUEUE_ARN.test(value) || SQS_QUEUE_URL.test(value), {
-    message: 'must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>) or URL (https://sqs.<region>.amazonaws.com/<account>/<name>)',
-  }),
+  queue: z.string().check(
+    z.refine((value) => SQS_QUEUE_ARN.test(value) || SQS_QUEUE_URL.test(value), {
+      message: 'must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>) or URL (https://sqs.<region>.amazonaws.com/<account>/<name>)',
+    }),
+  ),
   /** A string is sent as it is; any other JSON as its JSON text. */
   body: z.json(),
   /** FIFO queues only; default the job id (one job's runs in order). The deduplication id is the run's key. */
-  messageGroupId: MessageGroupIdSchema.optional(),
-  attributes: AttributesSchema.optional(),
+  messageGroupId: z.optional(MessageGroupIdSchema),
+  attributes: z.optional(AttributesSchema),
 });
 
 export const SnsActionSchema = z.strictObject({
   type: z.literal('sns'),
-  topicArn: z.string().regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)'),
+  topicArn: z.string().check(z.regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')),
   /** A string is sent as it is; any other JSON as its JSON text. */
   message: z.json(),
-  subject: z.string().min(1, 'must not be empty').max(99, 'must be at most 99 characters').regex(/^[\x20-\x7e]+$/, 'must be printable ASCII without line breaks (SNS refuses others)').optional(),
-  attributes: AttributesSchema.optional(),
+  subject: z.optional(
+    z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(99, 'must be at most 99 characters'), z.regex(/^[\x20-\x7e]+$/, 'must be printable ASCII without line breaks (SNS refuses others)')),
+  ),
+  attributes: z.optional(AttributesSchema),
   /** FIFO topics only; default the job id. */
-  messageGroupId: MessageGroupIdSchema.optional(),
+  messageGroupId: z.optional(MessageGroupIdSchema),
 });
 
 export const LambdaActionSchema = z.strictObject({
   type: z.literal('lambda'),
-  functionArn: z.string().regex(LAMBDA_FUNCTION_ARN, 'must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])'),
+  functionArn: z.string().check(z.regex(LAMBDA_FUNCTION_ARN, 'must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])')),
   /** A JSON object: the run's key is added to it as `idempotencyKey`. */
-  payload: z.record(z.string(), z.json(), { error: 'must be a JSON object (the run\'s idempotencyKey is added to it)' }).default({}),
+  payload: z._default(z.record(z.string(), z.json(), { error: 'must be a JSON object (the run\'s idempotencyKey is added to it)' }), {}),
   /** `Event` (asynchronous, EventBridge Scheduler's way) or `RequestResponse` (waits, and a function error fails the run). */
-  invocationType: z.enum(['Event', 'RequestResponse']).default('Event'),
+  invocationType: z._default(z.enum(['Event', 'RequestResponse']), 'Event'),
 });
 
 export const EventBridgeActionSchema = z.strictObject({
   type: z.literal('eventbridge'),
-  eventBusArn: z.string().regex(EVENT_BUS_ARN, 'must be an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)'),
-  source: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(256, 'must be at most 256 characters')
-    .refine((value) => !value.startsWith('aws.'), { message: 'may not start with aws. (EventBridge keeps those for AWS services)' }),
-  detailType: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  eventBusArn: z.string().check(z.regex(EVENT_BUS_ARN, 'must be an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)')),
+  source: z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(256, 'must be at most 256 characters'),
+    z.refine((value) => !value.startsWith('aws.'), { message: 'may not start with aws. (EventBridge keeps those for AWS services)' }),
+  ),
+  detailType: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(128, 'must be at most 128 characters')),
   /** A JSON object: the run's key is added to it as `idempotencyKey`. */
-  detail: z.record(z.string(), z.json(), { error: 'must be a JSON object (the run\'s idempotencyKey is added to it)' }).default({}),
+  detail: z._default(z.record(z.string(), z.json(), { error: 'must be a JSON object (the run\'s idempotencyKey is added to it)' }), {}),
 });
 
 export const StepFunctionsActionSchema = z.strictObject({
   type: z.literal('stepfunctions'),
-  stateMachineArn: z.string().regex(STATE_MACHINE_ARN, 'must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)'),
+  stateMachineArn: z.string().check(z.regex(STATE_MACHINE_ARN, 'must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)')),
   /** The execution's input; its name is made from the run's key, so a retried run never starts twice. */
-  input: z.json().default({}),
+  input: z._default(z.json(), {}),
 });
 
 export const ActionSchema = z.discriminatedUnion(
@@ -150,8 +156,8 @@ export type TargetType = (typeof TARGET_TYPES)[number];
 
 /** Who hears about an action job's failures (a workflow has config.notifyEmail / notifyChannel). */
 export const NotifySchema = z.strictObject({
-  channel: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
-  email: z.email('must be an email address').optional(),
+  channel: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(200, 'must be at most 200 characters'))),
+  email: z.optional(z.email('must be an email address')),
 });
 export type Notify = z.output<typeof NotifySchema>;
 export const NOTIFY_EVENTS = ['failure', 'completion'] as const;

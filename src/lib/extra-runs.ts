@@ -13,7 +13,7 @@
  * - backfill, report workflow: refused; start a new job over the past range instead.
  */
 import { randomHex } from './hash';
-import * as z from 'zod';
+import * as z from './zod';
 import { PermanentError, ValidationError } from './errors';
 import { DateTimeSchema, type Job, type Schedule } from './job';
 import type { JsonValue } from './json';
@@ -41,17 +41,17 @@ export const REQUEST_ID_PATTERN = /^\d{8}T\d{9}Z-(trigger|backfill)-[0-9a-f]{6}$
  * `$.cursor` (src/lib/attempt.ts). The request's own cursor: which run is next, how many it has.
  */
 export const ExtraCursorSchema = z.object({
-  requestId: z.string().regex(REQUEST_ID_PATTERN, 'must be a request id such as 20261124T101500123Z-trigger-3fa9c2'),
+  requestId: z.string().check(z.regex(REQUEST_ID_PATTERN, 'must be a request id such as 20261124T101500123Z-trigger-3fa9c2')),
   kind: z.enum(['trigger', 'backfill']),
   /** The next run to do. */
-  index: z.number().int().nonnegative(),
-  runCount: z.number().int().positive().max(MAX_BACKFILL_RUNS),
-  firstIteration: z.number().int().nonnegative().optional(),
-  beforeIteration: z.number().int().nonnegative().optional(),
-  lastResult: z.json().optional(),
-  done: z.boolean().optional(),
+  index: z.number().check(z.int(), z.nonnegative()),
+  runCount: z.number().check(z.int(), z.positive(), z.maximum(MAX_BACKFILL_RUNS)),
+  firstIteration: z.optional(z.number().check(z.int(), z.nonnegative())),
+  beforeIteration: z.optional(z.number().check(z.int(), z.nonnegative())),
+  lastResult: z.optional(z.json()),
+  done: z.optional(z.boolean()),
   /** Set by a failure: true when the job's policy ended the request. */
-  aborted: z.boolean().optional(),
+  aborted: z.optional(z.boolean()),
 });
 // A type from the schema; it goes into an execution's input, which must be assignable to JsonValue.
 export type ExtraCursor = z.output<typeof ExtraCursorSchema>;

@@ -12,7 +12,7 @@
  * Every failure is a ValidationError naming the field as the client wrote it (`run_at`, `payload.url`),
  * not as the job spells it.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { ValidationError, type FieldIssue } from './errors';
 import type { JsonValue } from './json';
 import { DateTimeSchema, JobSchema, parseOrThrow, toFieldIssues, type Frequency, type Job } from './job';
@@ -66,30 +66,30 @@ export const TaskBodySchema = z.strictObject({
   action: z.enum(['webhook', 'message'], { error: 'must be "webhook" or "message"' }),
   payload: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
   run_at: DateTimeSchema,
-  recurrence: z.enum(['daily', 'weekly', 'monthly'], { error: 'must be "daily", "weekly" or "monthly"' }).nullish(),
+  recurrence: z.nullish(z.enum(['daily', 'weekly', 'monthly'], { error: 'must be "daily", "weekly" or "monthly"' })),
 });
 
 export const WebhookPayloadSchema = z.strictObject({
   url: z.string({ error: 'is required: the URL to call' }),
-  data: z.json().optional(),
-  method: z.string().optional(),
-  headers: z.unknown().optional(),
+  data: z.optional(z.json()),
+  method: z.optional(z.string()),
+  headers: z.optional(z.unknown()),
 });
 
 export const MessagePayloadSchema = z
   .strictObject({
-    message: z.string().optional(),
-    text: z.string().optional(),
-    channel: z.string().optional(),
+    message: z.optional(z.string()),
+    text: z.optional(z.string()),
+    channel: z.optional(z.string()),
   })
-  .superRefine((payload, ctx) => {
+  .check(z.superRefine((payload, ctx) => {
     if (payload.message === undefined && payload.text === undefined) {
       ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required: the text to send (message or text)' });
     }
     if (payload.message !== undefined && payload.text !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['text'], message: 'give message or text, not both' });
     }
-  });
+  }));
 
 /** Where a job field came from in a seed-001 body, so an error names what the client wrote. */
 const TASK_FIELDS: [RegExp, string][] = [

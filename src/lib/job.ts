@@ -3,7 +3,7 @@
  * written once. Every Lambda parses its own input with these (Step Functions never passes API Gateway's
  * validation), and every failure becomes a ValidationError naming the field and the rule.
  */
-import * as z from 'zod';
+import * as z from './zod';
 import { ValidationError, type FieldIssue } from './errors';
 import { nthCronRun } from './cron';
 import { ActionSchema, boundedJson, type Action, HttpUrlSchema, NOTIFY_EVENTS, NotifySchema } from './actions';
@@ -35,20 +35,30 @@ const SINGULAR: Record<string, FrequencyUnit> = {
 
 /** A frequency unit's largest value, also for the sum of its singular and plural forms. */
 const MAX_UNIT = 1_000_000;
-const count = z.number().int('must be a whole number').nonnegative('must be 0 or more').max(MAX_UNIT, `must be at most ${MAX_UNIT}`);
+const count = z.number().check(z.int('must be a whole number'), z.nonnegative('must be 0 or more'), z.maximum(MAX_UNIT, `must be at most ${MAX_UNIT}`));
 
 const frequencyShape = Object.fromEntries(
-  [...FREQUENCY_UNITS, ...Object.keys(SINGULAR)].map((unit) => [unit, count.optional()]),
-) as Record<FrequencyUnit | keyof typeof SINGULAR, z.ZodOptional<typeof count>>;
+  [...FREQUENCY_UNITS, ...Object.keys(SINGULAR)].map((unit) => [unit, z.optional(count)]),
+) as Record<FrequencyUnit | keyof typeof SINGULAR, z.ZodMiniOptional<typeof count>>;
 
-export const FrequencySchema = z
-  .strictObject(frequencyShape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown unit ${issue.keys.map((k) => `"${k}"`).join(', ')}; use ${FREQUENCY_UNITS.join(', ')} (or singular)`
-        : 'must be an object of units such as { "days": 1 }',
-  })
-  .transform((raw, ctx) => {
+/**
+ * An issue raised inside a transform, as classic zod's `ctx.addIssue` raises it (mini's transform context has
+ * the payload's issues but no addIssue).
+ */
+function addTransformIssue(ctx: z.core.ParsePayload, issue: { code: 'custom'; path?: PropertyKey[]; message: string }): void {
+  ctx.issues.push({ ...issue, input: ctx.value });
+}
+
+const frequencyObject = z.strictObject(frequencyShape, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown unit ${issue.keys.map((k) => `"${k}"`).join(', ')}; use ${FREQUENCY_UNITS.join(', ')} (or singular)`
+      : 'must be an object of units such as { "days": 1 }',
+});
+
+export const FrequencySchema = z.pipe(
+  frequencyObject,
+  z.transform((raw: z.output<typeof frequencyObject>, ctx) => {
     const normal: Partial<Record<FrequencyUnit, number>> = {};
     for (const [unit, value] of Object.entries(raw)) {
       if (value === undefined) continue;
@@ -60,18 +70,19 @@ export const FrequencySchema = z
     for (const [unit, value] of Object.entries(normal)) {
       if (value > MAX_UNIT) {
         const singular = Object.keys(SINGULAR).find((key) => SINGULAR[key] === unit);
-        ctx.addIssue({ code: 'custom', path: [unit], message: `${unit} and ${singular} add up to ${value}; together they must be at most ${MAX_UNIT}` });
+        addTransformIssue(ctx, { code: 'custom', path: [unit], message: `${unit} and ${singular} add up to ${value}; together they must be at most ${MAX_UNIT}` });
       }
     }
     if (Object.values(normal).some((value) => value > MAX_UNIT)) return z.NEVER;
     // An unknown unit was already reported; "no unit above zero" would only repeat it less clearly.
     const unknownUnit = ctx.issues.some((issue) => issue.code === 'unrecognized_keys');
     if (!unknownUnit && !Object.values(normal).some((v) => v > 0)) {
-      ctx.addIssue({ code: 'custom', message: 'at least one unit must be above zero' });
+      addTransformIssue(ctx, { code: 'custom', message: 'at least one unit must be above zero' });
       return z.NEVER;
     }
     return normal;
-  });
+  }),
+);
 export type Frequency = z.output<typeof FrequencySchema>;
 
 /** An ISO-8601 date-time that says where it is: an offset or `Z` is required, so no run time is ambiguous. */
@@ -97,9 +108,7 @@ export function isValidTimeZone(name: string): boolean {
   return true;
 }
 
-export const TimeZoneSchema = z
-  .string()
-  .refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+export const TimeZoneSchema = z.string().check(z.refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }));
 
 
 /**
@@ -109,9 +118,12 @@ export const TimeZoneSchema = z
  */
 export const RETRY_CAPS = { maxAttempts: 5, intervalSeconds: 60, backoffRate: 4 } as const;
 export const RetrySchema = z.strictObject({
-  maxAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(RETRY_CAPS.maxAttempts, `must be at most ${RETRY_CAPS.maxAttempts} (the ASL's Retry allows no more)`).default(RETRY_CAPS.maxAttempts),
-  intervalSeconds: z.number().min(0, 'must be 0 or more').max(RETRY_CAPS.intervalSeconds, `must be at most ${RETRY_CAPS.intervalSeconds}`).default(0),
-  backoffRate: z.number().min(1, 'must be at least 1').max(RETRY_CAPS.backoffRate, `must be at most ${RETRY_CAPS.backoffRate}`).default(2),
+  maxAttempts: z._default(
+    z.number().check(z.int('must be a whole number'), z.minimum(1, 'must be at least 1'), z.maximum(RETRY_CAPS.maxAttempts, `must be at most ${RETRY_CAPS.maxAttempts} (the ASL's Retry allows no more)`)),
+    RETRY_CAPS.maxAttempts,
+  ),
+  intervalSeconds: z._default(z.number().check(z.minimum(0, 'must be 0 or more'), z.maximum(RETRY_CAPS.intervalSeconds, `must be at most ${RETRY_CAPS.intervalSeconds}`)), 0),
+  backoffRate: z._default(z.number().check(z.minimum(1, 'must be at least 1'), z.maximum(RETRY_CAPS.backoffRate, `must be at most ${RETRY_CAPS.backoffRate}`)), 2),
 });
 export type RetrySettings = z.output<typeof RetrySchema>;
 
@@ -123,9 +135,9 @@ const awsArn = (service: 'sns' | 'sqs') => new RegExp(`^arn:aws[a-z-]*:${service
  */
 export const FailureDestinationSchema = z.union(
   [
-    z.strictObject({ type: z.literal('sns'), arn: z.string().regex(awsArn('sns'), 'must be an SNS topic ARN') }),
-    z.strictObject({ type: z.literal('sqs'), arn: z.string().regex(awsArn('sqs'), 'must be an SQS queue ARN') }),
-    z.strictObject({ type: z.literal('file'), path: z.string().min(1).max(1024).regex(/^[^\0]+$/, 'must be a file path') }),
+    z.strictObject({ type: z.literal('sns'), arn: z.string().check(z.regex(awsArn('sns'), 'must be an SNS topic ARN')) }),
+    z.strictObject({ type: z.literal('sqs'), arn: z.string().check(z.regex(awsArn('sqs'), 'must be an SQS queue ARN')) }),
+    z.strictObject({ type: z.literal('file'), path: z.string().check(z.minLength(1), z.maxLength(1024), z.regex(/^[^\0]+$/, 'must be a file path')) }),
     z.strictObject({ type: z.literal('url'), url: HttpUrlSchema }),
   ],
   { error: 'must be { "type": "sns"|"sqs", "arn" } or { "type": "file", "path" } or { "type": "url", "url" }' },
@@ -134,64 +146,71 @@ export type FailureDestination = z.output<typeof FailureDestinationSchema>;
 
 /** The seed-000 workflow configuration. */
 export const WorkflowConfigSchema = z.strictObject({
-  reportType: z.enum(['daily', 'weekly', 'monthly']).default('weekly'),
+  reportType: z._default(z.enum(['daily', 'weekly', 'monthly']), 'weekly'),
   /** http(s) URL or file:// URL of a JSON array or NDJSON, or `sample:<name>` for a generated data set. */
-  dataSource: z.string().min(1, 'must not be empty').max(2048).default('sample:analytics'),
-  notifyEmail: z.email('must be an email address').optional(),
-  notifyChannel: z.string().min(1).max(200).optional(),
+  dataSource: z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(2048)), 'sample:analytics'),
+  notifyEmail: z.optional(z.email('must be an email address')),
+  notifyChannel: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 export type WorkflowConfig = z.output<typeof WorkflowConfigSchema>;
 
+/** A whole number in [min, max], with the messages every such job field gives. */
+const wholeNumber = (min: number, max: number, maxMessage = `must be at most ${max}`) =>
+  z.number().check(z.int('must be a whole number'), z.minimum(min, min === 0 ? 'must be 0 or more' : `must be at least ${min}`), z.maximum(max, maxMessage));
+
 export const JobSchema = z
   .strictObject({
-    id: z.string().regex(JOB_ID_PATTERN, 'must be 1-80 characters of A-Z, a-z, 0-9, _ and -'),
+    id: z.string().check(z.regex(JOB_ID_PATTERN, 'must be 1-80 characters of A-Z, a-z, 0-9, _ and -')),
     startDateTime: DateTimeSchema,
-    endDateTime: DateTimeSchema.optional(),
-    frequency: FrequencySchema.optional(),
-    timeZone: TimeZoneSchema.default('UTC'),
-    action: ActionSchema.optional(),
+    endDateTime: z.optional(DateTimeSchema),
+    frequency: z.optional(FrequencySchema),
+    timeZone: z._default(TimeZoneSchema, 'UTC'),
+    action: z.optional(ActionSchema),
     /** Fan-out: these actions run in parallel within each run (src/lib/fanout.ts), instead of one `action`. */
-    actions: z
-      .array(ActionSchema)
-      .min(1, 'must hold at least one action')
-      .max(MAX_FANOUT_ACTIONS, `at most ${MAX_FANOUT_ACTIONS} actions in one run (a Map state runs up to 40 at once)`)
-      .optional(),
+    actions: z.optional(
+      z
+        .array(ActionSchema)
+        .check(
+          z.minLength(1, 'must hold at least one action'),
+          z.maxLength(MAX_FANOUT_ACTIONS, `at most ${MAX_FANOUT_ACTIONS} actions in one run (a Map state runs up to 40 at once)`),
+        ),
+    ),
     /** Fan-out: how many of `actions` run at once. Default 10 (src/lib/fanout.ts DEFAULT_MAX_CONCURRENCY). */
-    maxConcurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FANOUT_ACTIONS, `must be at most ${MAX_FANOUT_ACTIONS}`).optional(),
+    maxConcurrency: z.optional(wholeNumber(1, MAX_FANOUT_ACTIONS)),
     /** Fan-out: the run still succeeds with this many failed actions (Map's ToleratedFailureCount). Default 0. */
-    toleratedFailureCount: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(MAX_FANOUT_ACTIONS, `must be at most ${MAX_FANOUT_ACTIONS}`).optional(),
+    toleratedFailureCount: z.optional(wholeNumber(0, MAX_FANOUT_ACTIONS)),
     /** Fan-out: the run still succeeds while at most this share of actions failed (Map's ToleratedFailurePercentage). */
-    toleratedFailurePercentage: z.number().min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
-    config: WorkflowConfigSchema.optional(),
-    context: boundedJson(1).optional(),
+    toleratedFailurePercentage: z.optional(z.number().check(z.minimum(0, 'must be 0 or more'), z.maximum(100, 'must be at most 100'))),
+    config: z.optional(WorkflowConfigSchema),
+    context: z.optional(boundedJson(1)),
     /** What a failed run does to the job; default continue for action jobs, abort for workflows. */
-    onFailure: z.enum(['continue', 'abort']).optional(),
-    retry: RetrySchema.optional(),
-    failureDestination: FailureDestinationSchema.optional(),
+    onFailure: z.optional(z.enum(['continue', 'abort'])),
+    retry: z.optional(RetrySchema),
+    failureDestination: z.optional(FailureDestinationSchema),
     /** EventBridge's `cron(…)` or `rate(…)`, instead of `frequency`. */
-    scheduleExpression: z.string().min(1).max(256).optional(),
+    scheduleExpression: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
     /** At most this many runs (Temporal's remaining actions), alone or with endDateTime. */
-    maxRuns: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000_000, 'must be at most 10000000').optional(),
+    maxRuns: z.optional(wholeNumber(1, 10_000_000)),
     /** A recurring job with neither endDateTime nor maxRuns must say so. */
-    forever: z.literal(true, { error: 'can only be true' }).optional(),
+    forever: z.optional(z.literal(true, { error: 'can only be true' })),
     /** Each run starts at a time spread uniformly in this window after its planned time, the same for a retry. */
-    flexibleWindowMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440 (a day)').optional(),
+    flexibleWindowMinutes: z.optional(wholeNumber(1, 1440, 'must be at most 1440 (a day)')),
     /** What happens to runs whose time passed while nothing ran (downtime, a pause). Default `one`. */
-    catchUp: z.enum(['skip', 'one', 'all']).optional(),
+    catchUp: z.optional(z.enum(['skip', 'one', 'all'])),
     /** Missed runs older than this are skipped (recorded as such) whatever catchUp says. Default a day. */
-    catchUpWindowMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(525_600, 'must be at most 525600 (a year)').optional(),
+    catchUpWindowMinutes: z.optional(wholeNumber(1, 525_600, 'must be at most 525600 (a year)')),
     /** When a run is still going at the next run's time. Default `skip`. */
-    overlap: z.enum(['skip', 'bufferOne', 'allow']).optional(),
+    overlap: z.optional(z.enum(['skip', 'bufferOne', 'allow'])),
     /** Finished jobs and their runs expire this many days after they end (DynamoDB TTL). */
-    retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650').optional(),
-    group: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -').optional(),
-    tags: z.array(z.string().regex(/^[A-Za-z0-9_.:=-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-')).max(20, 'at most 20 tags').optional(),
+    retentionDays: z.optional(wholeNumber(1, 3650)),
+    group: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _, . and -'))),
+    tags: z.optional(z.array(z.string().check(z.regex(/^[A-Za-z0-9_.:=-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9 and _.:=-'))).check(z.maxLength(20, 'at most 20 tags'))),
     /** An action job's notification target: it hears of the job FAILED (and per notifyOn). */
-    notify: NotifySchema.optional(),
+    notify: z.optional(NotifySchema),
     /** `failure`: each failed run too; `completion`: the job's end. Default: both for workflows, none for action jobs. */
-    notifyOn: z.array(z.enum(NOTIFY_EVENTS, { error: 'must be "failure" or "completion"' })).max(2, 'at most 2 entries').optional(),
+    notifyOn: z.optional(z.array(z.enum(NOTIFY_EVENTS, { error: 'must be "failure" or "completion"' })).check(z.maxLength(2, 'at most 2 entries'))),
   })
-  .superRefine((job, ctx) => {
+  .check(z.superRefine((job, ctx) => {
     if (job.scheduleExpression !== undefined) {
       const parsed = parseScheduleExpression(job.scheduleExpression);
       if ('field' in parsed) ctx.addIssue({ code: 'custom', path: ['scheduleExpression'], message: parsed.message });
@@ -256,7 +275,7 @@ export const JobSchema = z
     if (actionJob && job.config) {
       ctx.addIssue({ code: 'custom', path: ['config'], message: 'is for report workflows; a job with an action takes none' });
     }
-  });
+  }));
 /** A job after parsing: defaults applied, frequency units normalised to plural. */
 export type Job = z.output<typeof JobSchema>;
 /** A job as a client writes it. */
@@ -264,23 +283,23 @@ export type JobInput = z.input<typeof JobSchema>;
 
 /** Not strict: the state machine adds its own fields (aborted, generation) to the cursor it passes around. */
 export const CursorSchema = z.object({
-  iteration: z.number().int().nonnegative('must be 0 or more'),
+  iteration: z.number().check(z.int(), z.nonnegative('must be 0 or more')),
   /** How many executions came before this one (ContinueAsNew); 0 for the first. */
-  generation: z.number().int().nonnegative().optional(),
+  generation: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** The iteration this execution started at, to count its runs. */
-  firstIteration: z.number().int().nonnegative().optional(),
+  firstIteration: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** A summary of the previous run's result, handed to the next run. */
-  lastResult: z.json().optional(),
+  lastResult: z.optional(z.json()),
   /** Planned time of the previous run, so a cron job's next run is found from there, not from the start. */
-  lastRunAt: z.string().optional(),
+  lastRunAt: z.optional(z.string()),
   /** When the previous run finished: runs planned before it were overlapped by it. */
-  lastFinishedAt: z.string().optional(),
+  lastFinishedAt: z.optional(z.string()),
   /** When the previous run began: runs planned before it were missed, not overlapped. */
-  lastStartedAt: z.string().optional(),
+  lastStartedAt: z.optional(z.string()),
   /** The job's run count, once computed (counting a cron's runs is not free). */
-  totalRuns: z.number().int().nonnegative().nullable().optional(),
+  totalRuns: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
   /** The run at `iteration` was begun before a restart and never settled: it runs now, whatever catch-up says. */
-  resumeStarted: z.boolean().optional(),
+  resumeStarted: z.optional(z.boolean()),
 });
 export type Cursor = z.output<typeof CursorSchema>;
 
@@ -289,9 +308,9 @@ export type Phase = (typeof PHASES)[number];
 
 /** Runs the calculator passed over (catch-up or overlap policy), for the ledger to record. */
 export const SkippedRunsSchema = z.object({
-  from: z.number().int().nonnegative(),
-  to: z.number().int().nonnegative(),
-  count: z.number().int().positive(),
+  from: z.number().check(z.int(), z.nonnegative()),
+  to: z.number().check(z.int(), z.nonnegative()),
+  count: z.number().check(z.int(), z.positive()),
   reason: z.enum(['missed', 'overlap']),
 });
 export type SkippedRuns = z.output<typeof SkippedRunsSchema>;
@@ -301,18 +320,18 @@ export type SkippedRuns = z.output<typeof SkippedRunsSchema>;
  * same schema, since Step Functions passes it on unchecked).
  */
 export const ScheduleSchema = z.object({
-  iteration: z.number().int().nonnegative(),
+  iteration: z.number().check(z.int(), z.nonnegative()),
   /** ISO-8601 UTC ending in Z, whole seconds (Step Functions truncates milliseconds); null when done. */
-  runAt: z.string().nullable(),
+  runAt: z.nullable(z.string()),
   phase: z.enum(PHASES),
   isLast: z.boolean(),
   done: z.boolean(),
   /** Number of runs the job has in all; null when it has no end. */
-  totalRuns: z.number().int().positive().nullable(),
+  totalRuns: z.nullable(z.number().check(z.int(), z.positive())),
   /** With a flexible window: the run's planned time; `runAt` is where in the window it starts. */
-  plannedAt: z.string().optional(),
+  plannedAt: z.optional(z.string()),
   /** Runs passed over before this one (catch-up or overlap policy), for the ledger to record. */
-  skipped: SkippedRunsSchema.optional(),
+  skipped: z.optional(SkippedRunsSchema),
 });
 /** Present when this execution should hand the job to a fresh one before waiting (ContinueAsNew). */
 export type Schedule = z.output<typeof ScheduleSchema> & { handover?: Handover };
@@ -324,7 +343,7 @@ export interface Handover {
 }
 
 /** Turn zod issues into field issues with dotted paths, prefixed by where the value sat. */
-export function toFieldIssues(error: z.ZodError, prefix: string[] = []): FieldIssue[] {
+export function toFieldIssues(error: z.core.$ZodError, prefix: string[] = []): FieldIssue[] {
   return error.issues.map((issue) => {
     const path = [...prefix, ...issue.path.map(String)];
     if (issue.code === 'unrecognized_keys') path.push(...issue.keys.slice(0, 1));
@@ -336,7 +355,7 @@ export function toFieldIssues(error: z.ZodError, prefix: string[] = []): FieldIs
  * Parse with a schema or throw a ValidationError naming every bad field.
  * @example parseOrThrow(JobSchema, { id: 'a b' }) // throws ValidationError "id: must be 1-80 characters…"
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix: string[] = []): z.output<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown, prefix: string[] = []): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(toFieldIssues(result.error, prefix));
   return result.data;

@@ -11,7 +11,7 @@
  * (`transform`). A body the document accepts may still get a 400 naming the field; one it refuses, the
  * API refuses too (test/integration/api/openapi.test.ts).
  */
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { version } from '../../package.json';
 import { ROUTES } from '../functions/api/routes';
 import type { RouteKey } from '../functions/api/router';

@@ -6,7 +6,7 @@
  * the main shapes are described here: loose objects (extra fields allowed) naming the fields a client
  * relies on; test/integration/api/openapi.test.ts validates real answers of the local runtime against them.
  */
-import * as z from 'zod';
+import * as z from '../lib/zod';
 import { DateTimeSchema, JobSchema, WorkflowConfigSchema } from '../lib/job';
 import { MessagePayloadSchema, TaskBodySchema, WebhookPayloadSchema } from '../lib/job-input';
 
@@ -19,7 +19,7 @@ export const WorkflowBodySchema = z.strictObject({ config: WorkflowConfigSchema 
  * Seed 001's body. The API parses `payload` in two steps (a record, then the payload of the action's
  * kind); the document says which payloads exist.
  */
-export const TaskBodyDocSchema = TaskBodySchema.extend({
+export const TaskBodyDocSchema = z.extend(TaskBodySchema, {
   payload: z.union([WebhookPayloadSchema, MessagePayloadSchema]),
 });
 
@@ -27,21 +27,21 @@ export const TaskBodyDocSchema = TaskBodySchema.extend({
 export const JobBodySchema = z.union([JobSchema, WorkflowBodySchema, TaskBodyDocSchema]);
 
 /** `POST /jobs/{id}/pause` and `/trigger`: an optional note, or no body at all (noteOf in app.ts). */
-export const NoteBodySchema = z.strictObject({ note: z.string().max(500).optional() });
+export const NoteBodySchema = z.strictObject({ note: z.optional(z.string().check(z.maxLength(500))) });
 
 /** `POST /jobs/{id}/backfill` (planBackfill in src/lib/extra-runs.ts checks the range against the schedule). */
 export const BackfillBodySchema = z.strictObject({ from: DateTimeSchema, to: DateTimeSchema });
 
 // ---- responses -------------------------------------------------------------------------------------------
 
-const nullableString = z.string().nullable();
+const nullableString = z.nullable(z.string());
 
 export const ErrorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
     /** The field the error is about, as the client wrote it (`run_at`, `payload.url`, `frequency.days`). */
-    field: z.string().optional(),
+    field: z.optional(z.string()),
   }),
 });
 
@@ -61,12 +61,12 @@ export const SubmitAnswerSchema = z.looseObject({
 
 export const ProgressSchema = z.looseObject({
   percentage: z.number(),
-  completedRuns: z.number().int(),
-  failedRuns: z.number().int(),
-  skippedRuns: z.number().int(),
-  totalRuns: z.number().int().nullable(),
-  completedDays: z.number().int().nullable(),
-  totalDays: z.number().int().nullable(),
+  completedRuns: z.number().check(z.int()),
+  failedRuns: z.number().check(z.int()),
+  skippedRuns: z.number().check(z.int()),
+  totalRuns: z.nullable(z.number().check(z.int())),
+  completedDays: z.nullable(z.number().check(z.int())),
+  totalDays: z.nullable(z.number().check(z.int())),
 });
 
 /** A job as stored: the parsed job (defaults filled in), so any JSON object here. */
@@ -76,53 +76,53 @@ export const JobSummarySchema = z.looseObject({
   jobId: z.string(),
   status: z.string(),
   job: StoredJobSchema,
-  currentDay: z.number().int().nullable(),
+  currentDay: z.nullable(z.number().check(z.int())),
   progress: ProgressSchema,
   nextRunAt: nullableString,
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: nullableString,
-  reason: z.string().optional(),
-  pausedAt: nullableString.optional(),
-  pauseNote: nullableString.optional(),
+  reason: z.optional(z.string()),
+  pausedAt: z.optional(nullableString),
+  pauseNote: z.optional(nullableString),
 });
 
 export const JobsPageSchema = z.looseObject({
   jobs: z.array(JobSummarySchema),
-  count: z.number().int(),
+  count: z.number().check(z.int()),
   cursor: nullableString,
 });
 
 export const StepSchema = z.looseObject({
-  day: z.number().int(),
-  iteration: z.number().int(),
+  day: z.number().check(z.int()),
+  iteration: z.number().check(z.int()),
   phase: z.string(),
   action: z.string(),
   state: z.string(),
   plannedAt: z.string(),
   startedAt: z.string(),
   finishedAt: nullableString,
-  durationMs: z.number().nullable(),
-  attempts: z.number().int(),
+  durationMs: z.nullable(z.number()),
+  attempts: z.number().check(z.int()),
   result: z.unknown(),
   error: z.unknown(),
   /** A fan-out run's actions (job.actions), each with its own Idempotency-Key and outcome. */
-  actions: z
-    .array(
+  actions: z.optional(
+    z.array(
       z.looseObject({
-        index: z.number().int(),
+        index: z.number().check(z.int()),
         key: z.string(),
         type: z.string(),
         state: z.enum(['STARTED', 'SUCCEEDED', 'FAILED']),
-        attempts: z.number().int(),
+        attempts: z.number().check(z.int()),
         result: z.unknown(),
         error: z.unknown(),
         startedAt: z.string(),
         finishedAt: nullableString,
-        durationMs: z.number().nullable(),
+        durationMs: z.nullable(z.number()),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 export const ExtraRequestSchema = z.looseObject({
@@ -133,9 +133,9 @@ export const ExtraRequestSchema = z.looseObject({
   finishedAt: nullableString,
   from: nullableString,
   to: nullableString,
-  iterations: z.object({ first: z.number().int(), last: z.number().int() }).nullable(),
+  iterations: z.nullable(z.object({ first: z.number().check(z.int()), last: z.number().check(z.int()) })),
   note: nullableString,
-  runs: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
+  runs: z.object({ total: z.number().check(z.int()), completed: z.number().check(z.int()), failed: z.number().check(z.int()) }),
   executionArn: nullableString,
 });
 
@@ -144,7 +144,7 @@ export const ScheduleSettingsSchema = z.looseObject({
   startDateTime: z.string(),
   endDateTime: nullableString,
   scheduleExpression: nullableString,
-  maxRuns: z.number().int().nullable(),
+  maxRuns: z.nullable(z.number().check(z.int())),
   forever: z.boolean(),
   catchUp: z.string(),
   overlap: z.string(),
@@ -152,46 +152,45 @@ export const ScheduleSettingsSchema = z.looseObject({
   tags: z.array(z.string()),
 });
 
-export const JobDetailSchema = JobSummarySchema.extend({
+export const JobDetailSchema = z.extend(JobSummarySchema, {
   settings: ScheduleSettingsSchema,
-  progress: ProgressSchema.extend({ steps: z.array(StepSchema) }),
+  progress: z.extend(ProgressSchema, { steps: z.array(StepSchema) }),
   statusHistory: z.array(
     z.looseObject({
       status: z.string(),
       at: z.string(),
-      event: z.enum(['paused', 'resumed']).optional().describe('a pause (status PAUSED, with its note) or a resume (the status the job went back to)'),
-      note: z.string().optional(),
+      event: z.optional(z.enum(['paused', 'resumed'])).register(z.globalRegistry, { description: 'a pause (status PAUSED, with its note) or a resume (the status the job went back to)' }),
+      note: z.optional(z.string()),
     }),
   ),
   executions: z.array(z.string()),
-  generation: z.number().int(),
-  finalReport: z.unknown().optional(),
-  runsCursor: z.string().optional(),
+  generation: z.number().check(z.int()),
+  finalReport: z.optional(z.unknown()),
+  runsCursor: z.optional(z.string()),
   extraRequests: z.array(ExtraRequestSchema),
-  extraRuns: z.array(z.looseObject({ requestId: z.string(), kind: z.string(), index: z.number().int(), state: z.string() })),
+  extraRuns: z.array(z.looseObject({ requestId: z.string(), kind: z.string(), index: z.number().check(z.int()), state: z.string() })),
 });
 
 export const UpcomingSchema = z.looseObject({
   jobId: z.string(),
   timeZone: z.string(),
   status: z.string(),
-  paused: z.object({ pausedAt: nullableString, note: nullableString }).nullable(),
-  remainingRuns: z.number().int().nullable(),
+  paused: z.nullable(z.object({ pausedAt: nullableString, note: nullableString })),
+  remainingRuns: z.nullable(z.number().check(z.int())),
   settings: ScheduleSettingsSchema,
-  passedOver: z
-    .object({ from: z.number().int(), to: z.number().int(), count: z.number().int() })
-    .nullable()
-    .describe('runs whose time passed while nothing ran (a pause, downtime) that the catch-up policy passes over when the job next runs; `runs` starts after them'),
+  passedOver: z.nullable(z.object({ from: z.number().check(z.int()), to: z.number().check(z.int()), count: z.number().check(z.int()) })).register(z.globalRegistry, {
+    description: 'runs whose time passed while nothing ran (a pause, downtime) that the catch-up policy passes over when the job next runs; `runs` starts after them',
+  }),
   runs: z.array(
-    z.looseObject({ iteration: z.number().int(), plannedAt: z.string(), runAt: z.string(), localTime: z.string(), phase: z.string(), missed: z.boolean() }),
+    z.looseObject({ iteration: z.number().check(z.int()), plannedAt: z.string(), runAt: z.string(), localTime: z.string(), phase: z.string(), missed: z.boolean() }),
   ),
 });
 
 export const StopAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string() });
-export const PauseAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string(), pausedAt: z.string().optional(), note: z.string().optional() });
+export const PauseAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string(), pausedAt: z.optional(z.string()), note: z.optional(z.string()) });
 export const ResumeAnswerSchema = z.looseObject({ jobId: z.string(), status: z.string(), executionArn: z.string() });
-export const RequestAnswerSchema = ExtraRequestSchema.extend({ jobId: z.string(), executionArn: nullableString });
-export const DeleteAllSchema = z.looseObject({ message: z.string(), deletedCount: z.number().int() });
+export const RequestAnswerSchema = z.extend(ExtraRequestSchema, { jobId: z.string(), executionArn: nullableString });
+export const DeleteAllSchema = z.looseObject({ message: z.string(), deletedCount: z.number().check(z.int()) });
 
 /** `GET /stats`: counts by status, run figures and the cost estimate (src/lib/stats.ts); described loosely. */
 export const StatsSchema = z.looseObject({});
@@ -204,8 +203,8 @@ export const ExecutionHistorySchema = z.looseObject({
 
 /** `GET /outbox`: what the local runtime's target stand-ins received, newest last (src/adapters/targets/local.ts). */
 export const OutboxSchema = z.object({
-  entries: z.array(z.looseObject({ target: z.string(), jobId: z.string().optional(), idempotencyKey: z.string().optional() })),
-  count: z.number().int().nonnegative(),
+  entries: z.array(z.looseObject({ target: z.string(), jobId: z.optional(z.string()), idempotencyKey: z.optional(z.string()) })),
+  count: z.number().check(z.int(), z.nonnegative()),
 });
 
 // Seed 000's and seed 001's shapes (src/functions/api/tasks.ts).
@@ -222,16 +221,16 @@ export const TaskCreatedSchema = z.looseObject({
 const Seed001TaskSchema = z.looseObject({
   task_id: z.string(),
   action: nullableString,
-  payload: z.record(z.string(), z.unknown()).nullable(),
+  payload: z.nullable(z.record(z.string(), z.unknown())),
   run_at: z.string(),
   recurrence: nullableString,
   status: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
 });
-export const TaskEntrySchema = Seed001TaskSchema.extend({ taskId: z.string(), jobId: z.string(), currentDay: z.number().int().nullable(), progress: ProgressSchema, startTime: z.string() });
-export const TasksPageSchema = z.looseObject({ tasks: z.array(TaskEntrySchema), count: z.number().int(), cursor: nullableString });
-export const TaskDetailSchema = TaskEntrySchema.extend({ task: Seed001TaskSchema });
+export const TaskEntrySchema = z.extend(Seed001TaskSchema, { taskId: z.string(), jobId: z.string(), currentDay: z.nullable(z.number().check(z.int())), progress: ProgressSchema, startTime: z.string() });
+export const TasksPageSchema = z.looseObject({ tasks: z.array(TaskEntrySchema), count: z.number().check(z.int()), cursor: nullableString });
+export const TaskDetailSchema = z.extend(TaskEntrySchema, { task: Seed001TaskSchema });
 export const TaskDeletedSchema = z.looseObject({ message: z.string(), taskId: z.string(), task_id: z.string(), jobStatus: z.string() });
 
 /** Every schema of the document by its component name (`#/components/schemas/<name>`). */
@@ -261,5 +260,5 @@ export const COMPONENTS = {
   TasksPage: TasksPageSchema,
   TaskDetail: TaskDetailSchema,
   TaskDeleted: TaskDeletedSchema,
-} as const satisfies Record<string, z.ZodType>;
+} as const satisfies Record<string, z.ZodMiniType>;
 export type ComponentName = keyof typeof COMPONENTS;

@@ -4,7 +4,7 @@
  * run long enough, where to hand over. The date math is pure (src/lib); the handler only adds "now",
  * which decides which runs were missed.
  */
-import * as z from 'zod';
+import * as z from '../../lib/zod';
 import { now as clockNow } from '../../common/clock';
 import { handoverFor } from '../../lib/continue-as-new';
 import { CursorSchema, JobSchema, parseOrThrow, type Schedule } from '../../lib/job';
@@ -15,9 +15,9 @@ import { ExtraCursorSchema, isRequestCursor, requestSchedule } from '../../lib/e
 const CalculatorEventSchema = z.object({
   job: JobSchema,
   /** The live schedule's cursor, or a trigger or backfill request's (src/lib/extra-runs.ts). */
-  cursor: z.union([ExtraCursorSchema, CursorSchema]).optional(),
+  cursor: z.optional(z.union([ExtraCursorSchema, CursorSchema])),
   /** `$$.Execution.StartTime`: how long this execution has been going decides a hand-over. */
-  executionStartedAt: z.string().optional(),
+  executionStartedAt: z.optional(z.string()),
 });
 
 /**

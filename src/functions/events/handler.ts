@@ -3,7 +3,7 @@
  * EventBridge rule on AWS; the local runtime delivers the same event from its engine). The job record
  * follows its executions whoever stops them: see JobService.followExecution. Parses its own input.
  */
-import * as z from 'zod';
+import * as z from '../../lib/zod';
 import { now } from '../../common/clock';
 import { logger } from '../../common/logger';
 import { EXECUTION_STATUS_CHANGE } from '../../lib/execution-events';
@@ -17,13 +17,13 @@ const EventSchema = z.object({
   'detail-type': z.literal(EXECUTION_STATUS_CHANGE),
   source: z.literal('aws.states'),
   detail: z.object({
-    executionArn: z.string().min(1),
-    name: z.string().min(1),
+    executionArn: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
     status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: z.string().nullable().default(null),
-    stopDate: z.number().nullable().default(null),
-    error: z.string().nullable().default(null),
-    cause: z.string().nullable().default(null),
+    input: z._default(z.nullable(z.string()), null),
+    stopDate: z._default(z.nullable(z.number()), null),
+    error: z._default(z.nullable(z.string()), null),
+    cause: z._default(z.nullable(z.string()), null),
   }),
 });
 

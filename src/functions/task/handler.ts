@@ -8,7 +8,7 @@
  * `{ job, extra }` lane had states of its own); they run through the same attempt and keep their answer's
  * shape, so an execution already under way on AWS when this code is deployed still finishes.
  */
-import * as z from 'zod';
+import * as z from '../../lib/zod';
 import { now } from '../../common/clock';
 import { logger } from '../../common/logger';
 import { attemptRun, finishSeries, recordFailure, type AttemptDeps, type SeriesCursor } from '../../lib/attempt';
@@ -26,12 +26,12 @@ const SeriesCursorSchema = z.union([ExtraCursorSchema, CursorSchema]);
 const Common = {
   job: JobSchema,
   schedule: ScheduleSchema,
-  cursor: SeriesCursorSchema.default({ iteration: 0 }),
-  executionArn: z.string().optional(),
+  cursor: z._default(SeriesCursorSchema, { iteration: 0 }),
+  executionArn: z.optional(z.string()),
 };
-const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
-const ActionIndexSchema = z.number().int().nonnegative();
-const Legacy = { job: JobSchema, extra: ExtraCursorSchema, executionArn: z.string().optional() };
+const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
+const ActionIndexSchema = z.number().check(z.int(), z.nonnegative());
+const Legacy = { job: JobSchema, extra: ExtraCursorSchema, executionArn: z.optional(z.string()) };
 
 const TaskEventSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('run'), ...Common }),
@@ -41,7 +41,7 @@ const TaskEventSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('action'), ...Common, action: ActionIndexSchema }),
   z.object({ op: z.literal('actionFail'), ...Common, action: ActionIndexSchema, error: CaughtErrorSchema }),
   z.object({ op: z.literal('settleFanOut'), ...Common }),
-  z.object({ op: z.literal('finish'), job: JobSchema, cursor: SeriesCursorSchema.default({ iteration: 0 }), schedule: ScheduleSchema.optional() }),
+  z.object({ op: z.literal('finish'), job: JobSchema, cursor: z._default(SeriesCursorSchema, { iteration: 0 }), schedule: z.optional(ScheduleSchema) }),
   z.object({ op: z.literal('extra'), ...Legacy }),
   z.object({ op: z.literal('extraFail'), ...Legacy, error: CaughtErrorSchema }),
 ]);
