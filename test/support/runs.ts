@@ -73,3 +73,17 @@ export function failRun(
     ...(run.realNowMs === undefined ? {} : { realNowMs: run.realNowMs }),
   });
 }
+
+/**
+ * Seed 000's 7-day workflow once it has run through: each run recorded once and SUCCEEDED, as
+ * `[iteration, phase, state]` in the ledger's order (collection, five processing days, the report).
+ */
+export const SEVEN_DAYS_SUCCEEDED = [
+  [0, 'collection', 'SUCCEEDED'],
+  [1, 'processing', 'SUCCEEDED'],
+  [2, 'processing', 'SUCCEEDED'],
+  [3, 'processing', 'SUCCEEDED'],
+  [4, 'processing', 'SUCCEEDED'],
+  [5, 'processing', 'SUCCEEDED'],
+  [6, 'report', 'SUCCEEDED'],
+] as const;
