@@ -8,19 +8,13 @@ import { PUBLIC_ONLY } from '../../../src/adapters/guarded-http';
 import { createNotifier } from '../../../src/adapters/notifier';
 import { createTaskHandler } from '../../../src/functions/task/handler';
 import { createSteps } from '../../../src/steps/registry';
-import { startApi, type ApiUnderTest } from '../api/harness';
+import { useApi } from '../api/harness';
 import { entered, retried, runOnEngine, useDynamoStores } from './support';
 
 const tomorrow = () => new Date(Math.ceil((Date.now() + 86_400_000) / 60_000) * 60_000).toISOString();
 
 describe('POST /jobs behind the webhook guard', () => {
-  let t: ApiUnderTest;
-  beforeAll(async () => {
-    t = await startApi();
-  });
-  afterAll(async () => {
-    await t.stop();
-  });
+  const t = useApi();
 
   it('answers 400 naming action.url and saying why for a name that resolves to the metadata address, and writes nothing', async () => {
     const reply = await t.call('POST', '/jobs', {
