@@ -14,7 +14,9 @@ import { JobConflictError, JobNotActiveError, JobNotFoundError, ValidationError 
 import { executionArnFor, type ExecutionService } from '../../src/lib/executions';
 import { RequestNotActiveError, type RequestState } from '../../src/lib/extra-runs';
 import type { RunLedgerPort } from '../../src/lib/job-service';
-import type { RunRef } from '../../src/lib/ledger';
+import type { RunLedger, RunRef } from '../../src/lib/ledger';
+import type { AttemptDeps } from '../../src/lib/attempt';
+import type { StepContext, StepHandler } from '../../src/lib/steps';
 import type { Job } from '../../src/lib/job';
 import type { ExtraRunStorePort, JobServicePorts, JobStorePort } from '../../src/lib/job-service';
 import type { JsonValue } from '../../src/lib/json';
@@ -385,4 +387,28 @@ export function createFakes(options: { now?: Date; deleteConcurrency?: number } 
     ...(options.deleteConcurrency === undefined ? {} : { deleteConcurrency: options.deleteConcurrency }),
   };
   return { log, store, extras, executions, runDurations, clock, ports };
+}
+
+/**
+ * The ports of one attempt (src/lib/attempt.ts) on the fakes and an in-memory ledger, at a fixed `now`:
+ * only the action step may run; it pushes each context it gets onto `calls`, then does what `step` says.
+ * `extra` adds or replaces ports (a failure sink).
+ */
+export function actionOnlyAttemptDeps(
+  ports: { fakes: Fakes; runs: RunLedger; calls: StepContext[]; now: Date },
+  step: StepHandler,
+  extra: Partial<AttemptDeps> = {},
+): AttemptDeps {
+  const never: StepHandler = async () => {
+    throw new Error('only the action step runs here');
+  };
+  return {
+    jobs: ports.fakes.store,
+    requests: ports.fakes.extras,
+    runs: ports.runs,
+    steps: { action: async (context) => (ports.calls.push(context), step(context)), collection: never, processing: never, report: never },
+    notifier: { publish: async () => ({ messageId: 'm' }) },
+    now: () => ports.now,
+    ...extra,
+  };
 }
