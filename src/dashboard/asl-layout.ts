@@ -10,6 +10,7 @@
  * 3. edges that skip layers get invisible waypoints, so they route between nodes rather than through them;
  * 4. a few barycentre sweeps order each layer to cut crossings, then nodes move toward their neighbours.
  */
+import type { ExecutionEvent } from '../lib/executions';
 
 export interface AslRule {
   Next?: string;
@@ -390,15 +391,7 @@ export function currentState(job: JobPosition, doc: AslDocument): CurrentState {
 export type StateOutcome = 'succeeded' | 'failed' | 'caught' | 'in_progress';
 
 /** The part of a history event the trace reads (the API's flattened GetExecutionHistory event). */
-export interface TraceEvent {
-  id: number;
-  type: string;
-  stateName: string | null;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  cause: string | null;
-}
+export type TraceEvent = Pick<ExecutionEvent, 'id' | 'type' | 'stateName' | 'input' | 'output' | 'error' | 'cause'>;
 
 export interface StateTrace {
   outcome: StateOutcome;

@@ -139,6 +139,31 @@ export interface NewExtraRequest {
   now: Date;
 }
 
+/**
+ * The request a RequestStore writes for a new id: RUNNING, nothing counted yet, and only the optional
+ * fields the caller gave (the document client would drop undefined ones anyway; this keeps fakes alike).
+ * @example newExtraRequest({ jobId: 'daily', requestId: 'r1', kind: 'trigger', runCount: 1, now }, 'r1').cursor // -1
+ */
+export function newExtraRequest(input: NewExtraRequest, requestId: string): ExtraRequest {
+  return {
+    jobId: input.jobId,
+    requestId,
+    kind: input.kind,
+    state: 'RUNNING',
+    requestedAt: input.now.toISOString(),
+    runCount: input.runCount,
+    completedRuns: 0,
+    failedRuns: 0,
+    cursor: -1,
+    executionArns: [],
+    ...(input.from === undefined ? {} : { from: input.from }),
+    ...(input.to === undefined ? {} : { to: input.to }),
+    ...(input.firstIteration === undefined ? {} : { firstIteration: input.firstIteration }),
+    ...(input.beforeIteration === undefined ? {} : { beforeIteration: input.beforeIteration }),
+    ...(input.note === undefined ? {} : { note: input.note }),
+  };
+}
+
 /** Trigger and backfill requests. Same rules as jobs: every forward write is conditional. */
 export interface RequestStore {
   /** Write a request unless its id (or its idempotency key) was used ('exists' then, with the stored one: a repeated POST). */

@@ -123,17 +123,15 @@ const textOf = (value: JsonValue): string => (typeof value === 'string' ? value 
 export function targetRequest(action: TargetAction, run: { jobId: string; idempotencyKey: string }): TargetRequest {
   const { jobId, idempotencyKey } = run;
   const keyAttributes = { idempotencyKey, jobId };
+  // What every request starts with after its `target`, in this order: the run's key and the target's address.
+  const addressed = (resource: string, region: string, name: string) => ({ idempotencyKey, jobId, resource, region, name });
   switch (action.type) {
     case 'sqs': {
       const queue = sqsQueue(action.queue);
       const fifo = queue.name.endsWith('.fifo');
       return {
         target: 'sqs',
-        idempotencyKey,
-        jobId,
-        resource: action.queue,
-        region: queue.region,
-        name: queue.name,
+        ...addressed(action.queue, queue.region, queue.name),
         queueUrl: queue.queueUrl,
         body: textOf(action.body),
         attributes: { ...action.attributes, ...keyAttributes },
@@ -146,11 +144,7 @@ export function targetRequest(action: TargetAction, run: { jobId: string; idempo
       const fifo = name.endsWith('.fifo');
       return {
         target: 'sns',
-        idempotencyKey,
-        jobId,
-        resource: action.topicArn,
-        region,
-        name,
+        ...addressed(action.topicArn, region, name),
         topicArn: action.topicArn,
         message: textOf(action.message),
         ...(action.subject === undefined ? {} : { subject: action.subject }),
@@ -163,11 +157,7 @@ export function targetRequest(action: TargetAction, run: { jobId: string; idempo
       const { region, rest } = arnParts(action.functionArn);
       return {
         target: 'lambda',
-        idempotencyKey,
-        jobId,
-        resource: action.functionArn,
-        region,
-        name: rest.split(':')[1] ?? rest,
+        ...addressed(action.functionArn, region, rest.split(':')[1] ?? rest),
         functionArn: action.functionArn,
         payload: { ...action.payload, idempotencyKey },
         invocationType: action.invocationType,
@@ -177,11 +167,7 @@ export function targetRequest(action: TargetAction, run: { jobId: string; idempo
       const { region, rest } = arnParts(action.eventBusArn);
       return {
         target: 'eventbridge',
-        idempotencyKey,
-        jobId,
-        resource: action.eventBusArn,
-        region,
-        name: rest.slice('event-bus/'.length),
+        ...addressed(action.eventBusArn, region, rest.slice('event-bus/'.length)),
         eventBusArn: action.eventBusArn,
         source: action.source,
         detailType: action.detailType,
@@ -192,11 +178,7 @@ export function targetRequest(action: TargetAction, run: { jobId: string; idempo
       const { region, rest } = arnParts(action.stateMachineArn);
       return {
         target: 'stepfunctions',
-        idempotencyKey,
-        jobId,
-        resource: action.stateMachineArn,
-        region,
-        name: rest.slice('stateMachine:'.length),
+        ...addressed(action.stateMachineArn, region, rest.slice('stateMachine:'.length)),
         stateMachineArn: action.stateMachineArn,
         executionName: executionNameFor(idempotencyKey),
         input: JSON.stringify(action.input),

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { logger } from '../common/logger';
-import { executionStatusChangeEvent, type ExecutionEventStatus, type ExecutionStatusChangeEvent } from '../lib/execution-events';
+import { executionStatusChangeEvent, type ExecutionEventStatus, type ExecutionSnapshot, type ExecutionStatusChangeEvent } from '../lib/execution-events';
 import { allStates, loadDefinition } from '../statemachines';
 import { bindTaskStates, localDefinition, StateMachine, type LocalHandler } from './engine';
 import type { WarpClock } from './warp-clock';
@@ -16,18 +16,8 @@ import { HistoryRecorder, type TaskResource } from './history';
 
 export type ExecutionStatus = ExecutionEventStatus;
 
-export interface ExecutionInfo {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-}
+/** An execution as DescribeExecution gives it: the same snapshot its status-change events are built from. */
+export type ExecutionInfo = ExecutionSnapshot;
 
 /**
  * An event of GetExecutionHistory. `input` and `output` are JSON text, as the service gives them;

@@ -22,3 +22,17 @@ export function startDynalite(options: { tableName?: string } = {}): Promise<Loc
 export function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   return ensureTable(client, tableName);
 }
+
+/**
+ * Point the deployed handler modules (src/functions/*) at this dynalite through the environment, as
+ * `sls invoke local` would: table, endpoint and keys; and let their webhooks and data sources reach
+ * 127.0.0.1, where the tests' receivers listen (the guard refuses it otherwise). Import the handlers
+ * after this: they read the environment on first use.
+ */
+export function setHandlerEnvironment(db: LocalDynamo): void {
+  process.env.TABLE_NAME = db.tableName;
+  process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  process.env.AWS_ACCESS_KEY_ID = db.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = db.credentials.secretAccessKey;
+  process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
+}

@@ -13,15 +13,16 @@ import { isDeepStrictEqual } from 'node:util';
 import { JobConflictError, JobNotActiveError, JobNotFoundError, ValidationError } from '../../src/lib/errors';
 import { executionArnFor, type ExecutionService } from '../../src/lib/executions';
 import { RequestNotActiveError, type RequestState } from '../../src/lib/extra-runs';
-import type { ExtraRequest, NewExtraRequest } from '../../src/lib/store';
 import type { RunLedgerPort } from '../../src/lib/job-service';
-import type { RunRef } from '../../src/lib/ledger';
+import type { RunLedger, RunRef } from '../../src/lib/ledger';
+import type { AttemptDeps } from '../../src/lib/attempt';
+import type { StepContext, StepHandler } from '../../src/lib/steps';
 import type { Job } from '../../src/lib/job';
 import type { ExtraRunStorePort, JobServicePorts, JobStorePort } from '../../src/lib/job-service';
 import type { JsonValue } from '../../src/lib/json';
 import type { RunDurations } from '../../src/lib/stats';
 import { initialStatus, isFinalStatus, PAUSED } from '../../src/lib/status';
-import { PAUSE_LOG_MAX, type JobRecord, type Page, type RunRecord } from '../../src/lib/store';
+import { newExtraRequest, PAUSE_LOG_MAX, type ExtraRequest, type JobRecord, type NewExtraRequest, type Page, type RunRecord } from '../../src/lib/store';
 
 export const FAKE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:fake-scheduler';
 
@@ -252,23 +253,8 @@ export class MemoryExtraRunStore implements ExtraRunStorePort {
     const existing = this.requests.get(`${input.jobId}|${requestId}`);
     if (existing) return { outcome: 'exists', request: copy(existing) };
     this.log.push(`extras.createRequest ${input.jobId} ${requestId}`);
-    const request: ExtraRequest = {
-      jobId: input.jobId,
-      requestId,
-      kind: input.kind,
-      state: 'RUNNING',
-      requestedAt: input.now.toISOString(),
-      runCount: input.runCount,
-      completedRuns: 0,
-      failedRuns: 0,
-      cursor: -1,
-      executionArns: [],
-      ...(input.from === undefined ? {} : { from: input.from }),
-      ...(input.to === undefined ? {} : { to: input.to }),
-      ...(input.firstIteration === undefined ? {} : { firstIteration: input.firstIteration }),
-      ...(input.beforeIteration === undefined ? {} : { beforeIteration: input.beforeIteration }),
-      ...(input.note === undefined ? {} : { note: input.note }),
-    };
+    // The record the DynamoDB store writes, from the same function: the fake keeps only the storage.
+    const request = newExtraRequest(input, requestId);
     this.requests.set(`${input.jobId}|${requestId}`, request);
     return { outcome: keyed ? 'exists' : 'created', request: copy(request) };
   }
@@ -401,4 +387,28 @@ export function createFakes(options: { now?: Date; deleteConcurrency?: number } 
     ...(options.deleteConcurrency === undefined ? {} : { deleteConcurrency: options.deleteConcurrency }),
   };
   return { log, store, extras, executions, runDurations, clock, ports };
+}
+
+/**
+ * The ports of one attempt (src/lib/attempt.ts) on the fakes and an in-memory ledger, at a fixed `now`:
+ * only the action step may run; it pushes each context it gets onto `calls`, then does what `step` says.
+ * `extra` adds or replaces ports (a failure sink).
+ */
+export function actionOnlyAttemptDeps(
+  ports: { fakes: Fakes; runs: RunLedger; calls: StepContext[]; now: Date },
+  step: StepHandler,
+  extra: Partial<AttemptDeps> = {},
+): AttemptDeps {
+  const never: StepHandler = async () => {
+    throw new Error('only the action step runs here');
+  };
+  return {
+    jobs: ports.fakes.store,
+    requests: ports.fakes.extras,
+    runs: ports.runs,
+    steps: { action: async (context) => (ports.calls.push(context), step(context)), collection: never, processing: never, report: never },
+    notifier: { publish: async () => ({ messageId: 'm' }) },
+    now: () => ports.now,
+    ...extra,
+  };
 }

@@ -73,3 +73,47 @@ export function failRun(
     ...(run.realNowMs === undefined ? {} : { realNowMs: run.realNowMs }),
   });
 }
+
+/**
+ * Seed 000's 7-day workflow once it has run through: each run recorded once and SUCCEEDED, as
+ * `[iteration, phase, state]` in the ledger's order (collection, five processing days, the report).
+ */
+export const SEVEN_DAYS_SUCCEEDED = [
+  [0, 'collection', 'SUCCEEDED'],
+  [1, 'processing', 'SUCCEEDED'],
+  [2, 'processing', 'SUCCEEDED'],
+  [3, 'processing', 'SUCCEEDED'],
+  [4, 'processing', 'SUCCEEDED'],
+  [5, 'processing', 'SUCCEEDED'],
+  [6, 'report', 'SUCCEEDED'],
+] as const;
+
+/** A run as the ledger holds it once it SUCCEEDED with `result` (job weekly-1, dated 2024-12-04). */
+export function succeededRun(iteration: number, phase: RunRecord['phase'], result: RunRecord['result']): RunRecord {
+  return {
+    jobId: 'weekly-1',
+    kind: 'live',
+    index: iteration,
+    iteration,
+    phase,
+    plannedAt: '2024-12-04T10:00:00Z',
+    startedAt: '2024-12-04T10:00:01.000Z',
+    finishedAt: '2024-12-04T10:00:02.000Z',
+    attempts: 1,
+    state: 'SUCCEEDED',
+    result,
+  };
+}
+
+/**
+ * Seed 000's week up to its report: the collection of 7543 records and five processing days (38 errors in
+ * all), as the report run finds them.
+ */
+export const SEED_000_WEEK: readonly RunRecord[] = [
+  succeededRun(0, 'collection', { records: 7543, checksum: 'abc', sources: ['sample'], validAtCollection: 7505 }),
+  succeededRun(1, 'processing', { recordsProcessed: 1508, errors: 7, slice: [0, 1508] }),
+  succeededRun(2, 'processing', { recordsProcessed: 1509, errors: 9, slice: [1508, 3017] }),
+  succeededRun(3, 'processing', { recordsProcessed: 1509, errors: 6, slice: [3017, 4526] }),
+  succeededRun(4, 'processing', { recordsProcessed: 1508, errors: 8, slice: [4526, 6034] }),
+  succeededRun(5, 'processing', { recordsProcessed: 1509, errors: 8, slice: [6034, 7543] }),
+];

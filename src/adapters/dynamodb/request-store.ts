@@ -5,7 +5,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../lib/errors';
 import { RequestNotActiveError, type RequestState } from '../../lib/extra-runs';
-import type { ExtraRequest, NewExtraRequest, RequestStore } from '../../lib/store';
+import { newExtraRequest, type ExtraRequest, type NewExtraRequest, type RequestStore } from '../../lib/store';
 import { idempotencyItemKey, jobKey, jobPk, REQUEST_SK_PREFIX, requestKey } from '../table';
 import { iso, Update } from './expressions';
 import { toRequest, type RequestItem } from './items';
@@ -48,24 +48,7 @@ export class DynamoDbRequestStore implements RequestStore {
         keyed = true;
       }
     }
-    const item: RequestItem = {
-      ...requestKey(input.jobId, requestId),
-      jobId: input.jobId,
-      requestId,
-      kind: input.kind,
-      state: 'RUNNING',
-      requestedAt: iso(input.now),
-      runCount: input.runCount,
-      completedRuns: 0,
-      failedRuns: 0,
-      cursor: -1,
-      executionArns: [],
-      ...(input.from === undefined ? {} : { from: input.from }),
-      ...(input.to === undefined ? {} : { to: input.to }),
-      ...(input.firstIteration === undefined ? {} : { firstIteration: input.firstIteration }),
-      ...(input.beforeIteration === undefined ? {} : { beforeIteration: input.beforeIteration }),
-      ...(input.note === undefined ? {} : { note: input.note }),
-    };
+    const item: RequestItem = { ...requestKey(input.jobId, requestId), ...newExtraRequest(input, requestId) };
     const created = await sendConditional('PutItem', () =>
       // Admits an id never used: a repeated request with the same id finds the first one.
       this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),

@@ -13,7 +13,7 @@ import { JobSchema, type Job, type JobInput, type Phase } from '../../../src/lib
 import type { JsonObject } from '../../../src/lib/json';
 import { nextRun, totalRuns } from '../../../src/lib/schedule';
 import { statusAfterRun } from '../../../src/lib/status';
-import { apiEvent, RecordingExecutions, startApi, STATE_MACHINE_ARN, type ApiUnderTest } from './harness';
+import { apiEvent, RecordingExecutions, startApi, STATE_MACHINE_ARN, useApi, type ApiUnderTest } from './harness';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SFNClient, SFNServiceException, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -28,24 +28,10 @@ const T0 = 1733306400000; // 2024-12-04T10:00:00Z
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-let t: ApiUnderTest;
+const t = useApi({ now: new Date(T0) });
 
-beforeAll(async () => {
-  t = await startApi();
-});
-
-afterAll(async () => {
-  await t.stop();
-});
-
-beforeEach(async () => {
-  // Each test starts from an empty table, an idle Step Functions and the clock at T0.
-  for (const item of await t.items()) {
-    if (item.sk === 'JOB') await t.store.deleteJob(String(item.jobId));
-  }
-  t.executions.reset();
-  t.clock.now = new Date(T0);
-});
+// Each test starts from an empty table, an idle Step Functions and the clock at T0.
+beforeEach(() => t.reset());
 
 function job(overrides: Partial<JobInput> = {}): JobInput {
   return {

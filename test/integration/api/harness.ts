@@ -117,6 +117,8 @@ export interface ApiUnderTest {
   call(method: string, path: string, options?: RequestOptions): Promise<Reply>;
   /** Every item in the table (jobs and runs). */
   items(): Promise<Array<Record<string, unknown>>>;
+  /** Back to the start: no jobs (nor their runs), an idle Step Functions, the clock where it started. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -125,7 +127,8 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
   const client = createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials });
   const { jobs: store, requests: extras, runs } = createDynamoStores(client, db.tableName);
   const executions = new RecordingExecutions();
-  const clock = { now: options.now ?? new Date(1733306400000) }; // 2024-12-04T10:00:00Z
+  const start = options.now ?? new Date(1733306400000); // 2024-12-04T10:00:00Z
+  const clock = { now: start };
   const api = createApi({
     store,
     extras,
@@ -136,6 +139,16 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
     urlGuard: new NetGuard({ resolve: testResolver }),
     ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
   });
+  async function items() {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: db.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
   return {
     db,
     store,
@@ -148,19 +161,35 @@ export async function startApi(options: { apiToken?: string; now?: Date } = {}):
       const result = await api(apiEvent(method, path, requestOptions));
       return { status: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
     },
-    async items() {
-      const items: Array<Record<string, unknown>> = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(new ScanCommand({ TableName: db.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return items;
+    items,
+    async reset() {
+      for (const item of await items()) {
+        if (item.sk === 'JOB') await store.deleteJob(String(item.jobId));
+      }
+      executions.reset();
+      clock.now = new Date(start);
     },
     async stop() {
       client.destroy();
       await db.stop();
     },
   };
+}
+
+/**
+ * The api for the test file (or the describe block it is called in): started before its tests, stopped
+ * after them. Its fields are set once `beforeAll` has run.
+ * @example
+ * const t = useApi();
+ * beforeEach(() => t.reset());
+ */
+export function useApi(options: { apiToken?: string; now?: Date } = {}): ApiUnderTest {
+  const t = {} as ApiUnderTest;
+  beforeAll(async () => {
+    Object.assign(t, await startApi(options));
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+  return t;
 }

@@ -3,7 +3,7 @@
  * there is one), and none writes anything — no job item in the table, no execution started.
  */
 import { MAX_BODY_BYTES } from '../../../src/functions/api/app';
-import { startApi, type ApiUnderTest, type RequestOptions } from './harness';
+import { useApi, type RequestOptions } from './harness';
 
 const TOKEN = 'correct-horse-battery-staple';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
@@ -262,15 +262,7 @@ const cases: Case[] = [
   { ...post('a pause from a page on another site', undefined, 'origin', { status: 403, code: 'FORBIDDEN_ORIGIN' }), path: '/jobs/daily-report/pause', options: { headers: { ...AUTH, origin: 'https://evil.example', host: '127.0.0.1:3000' } } },
 ];
 
-let t: ApiUnderTest;
-
-beforeAll(async () => {
-  t = await startApi({ apiToken: TOKEN });
-});
-
-afterAll(async () => {
-  await t.stop();
-});
+const t = useApi({ apiToken: TOKEN });
 
 describe('a malformed request', () => {
   it('is tried in at least 100 ways', () => {

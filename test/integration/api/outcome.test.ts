@@ -7,27 +7,14 @@ import { JobSchema, type Job, type JobInput } from '../../../src/lib/job';
 import { ATTEMPTS_KEPT, LIVE } from '../../../src/lib/ledger';
 import { nextRun, totalRuns } from '../../../src/lib/schedule';
 import { beginRun, failRun, succeedRun } from '../../support/runs';
-import { startApi, type ApiUnderTest } from './harness';
+import { useApi } from './harness';
 
 const T0 = 1733306400000; // 2024-12-04T10:00:00Z
 const HOUR = 3_600_000;
 
-let t: ApiUnderTest;
+const t = useApi({ now: new Date(T0) });
 
-beforeAll(async () => {
-  t = await startApi();
-});
-
-afterAll(async () => {
-  await t.stop();
-});
-
-beforeEach(async () => {
-  for (const item of await t.items()) {
-    if (item.sk === 'JOB') await t.store.deleteJob(String(item.jobId));
-  }
-  t.clock.now = new Date(T0);
-});
+beforeEach(() => t.reset());
 
 /** An hourly webhook job of `runs` runs from T0, stored as POST /jobs stores it. */
 async function hourlyHook(id: string, runs: number, extra: Partial<JobInput> = {}): Promise<Job> {

@@ -3,42 +3,14 @@
  * carries the key a receiver deduplicates on, a job's own retry limit cuts the ASL's retries short, and a
  * run recorded a success is never turned into a failure afterwards.
  */
-import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
-import { NetGuard } from '../../../src/adapters/guarded-http';
-import { createNotifier } from '../../../src/adapters/notifier';
-import { createTaskHandler } from '../../../src/functions/task/handler';
 import { parseJob } from '../../../src/lib/job';
-import { parseAllowList } from '../../../src/lib/net-guard';
 import type { AttemptDeps } from '../../../src/lib/attempt';
 import { LIVE } from '../../../src/lib/ledger';
-import { createSteps } from '../../../src/steps/registry';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { entered, retried, runOnEngine, startHook, type HookServer } from './support';
+import { entered, hooksClosedAfterEach, loopbackTask, retried, runOnEngine, useDynamoStores } from './support';
 
-const guard = new NetGuard({ allowList: parseAllowList('127.0.0.1') });
-
-let db: LocalDynamo;
-let stores: Stores;
-let hook: HookServer | undefined;
-
-beforeAll(async () => {
-  db = await startDynalite();
-  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
-});
-
-afterAll(async () => {
-  await db.stop();
-});
-
-afterEach(async () => {
-  await hook?.close();
-  hook = undefined;
-});
-
-function task(extra: Partial<AttemptDeps> = {}) {
-  return createTaskHandler(() => ({ ...stores, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), ...extra }));
-}
+const dynamo = useDynamoStores();
+const hooks = hooksClosedAfterEach();
+const task = (deps: Partial<AttemptDeps> = {}) => loopbackTask(dynamo.stores, deps);
 
 /** A one-off webhook job due tomorrow, and the event RunStep sends for its only run. */
 function oneOff(id: string, url: string, extra: Record<string, unknown> = {}) {
@@ -50,7 +22,7 @@ function oneOff(id: string, url: string, extra: Record<string, unknown> = {}) {
 
 describe('a run invoked twice', () => {
   it('calls the webhook once, with Idempotency-Key <jobId>:<iteration>, and answers the second invocation from the record', async () => {
-    hook = await startHook(() => 200);
+    const hook = await hooks.start(() => 200);
     const { event } = oneOff('twice', hook.url);
     const handler = task();
 
@@ -61,11 +33,11 @@ describe('a run invoked twice', () => {
     expect(hook.requests[0]).toMatchObject({ method: 'POST', idempotencyKey: 'twice:0', body: JSON.stringify({ hello: 'world' }) });
     expect(first).toMatchObject({ iteration: 1, lastResult: { statusCode: 200 } });
     expect(second).toMatchObject({ iteration: 1, lastResult: (first as { lastResult: unknown }).lastResult });
-    expect(await stores.runs.get({ jobId: 'twice', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
+    expect(await dynamo.stores.runs.get({ jobId: 'twice', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
   });
 
   it('goes on from the recorded success when the Catch reports a failure of a run that had succeeded', async () => {
-    hook = await startHook(() => 200);
+    const hook = await hooks.start(() => 200);
     const { event } = oneOff('late-failure', hook.url);
     const handler = task();
     const succeeded = await handler(event);
@@ -75,15 +47,15 @@ describe('a run invoked twice', () => {
 
     expect(next).toMatchObject({ iteration: 1, lastResult: (succeeded as { lastResult: unknown }).lastResult });
     expect(next).not.toHaveProperty('aborted', true);
-    expect(await stores.runs.get({ jobId: 'late-failure', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED' });
-    expect(await stores.jobs.getJob('late-failure')).toMatchObject({ progress: { completedRuns: 1, failedRuns: 0 } });
+    expect(await dynamo.stores.runs.get({ jobId: 'late-failure', series: LIVE, index: 0 })).toMatchObject({ state: 'SUCCEEDED' });
+    expect(await dynamo.stores.jobs.getJob('late-failure')).toMatchObject({ progress: { completedRuns: 1, failedRuns: 0 } });
     expect(hook.requests).toHaveLength(1);
   });
 });
 
 describe('a job with retry: { maxAttempts: 2 } whose webhook always answers 503', () => {
   it('is attempted exactly twice, waiting its interval between, and is then recorded FAILED with "gave up after 2 attempts"', async () => {
-    hook = await startHook(() => 503);
+    const hook = await hooks.start(() => 503);
     const waits: number[] = [];
     const sleep = async (ms: number) => {
       waits.push(ms);
@@ -96,7 +68,7 @@ describe('a job with retry: { maxAttempts: 2 } whose webhook always answers 503'
     expect(waits).toEqual([3_000]);
     expect(retried(events, 'RunStep')).toHaveLength(1);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
-    const run = await stores.runs.get({ jobId: 'two-attempts', series: LIVE, index: 0 });
+    const run = await dynamo.stores.runs.get({ jobId: 'two-attempts', series: LIVE, index: 0 });
     expect(run).toMatchObject({ state: 'FAILED', attempts: 2, error: { name: 'PermanentError' } });
     expect(run?.error?.message).toMatch(/^gave up after 2 attempts \(retry\.maxAttempts\): webhook POST http:\/\/127\.0\.0\.1:\d+\/hook answered 503/);
     expect(parseJob(job).retry).toEqual({ maxAttempts: 2, intervalSeconds: 3, backoffRate: 2 });

@@ -6,56 +6,23 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
 import type { RunLedger, RunRef } from '../../../src/lib/ledger';
 import { createFailureSink } from '../../../src/adapters/failure-sink';
-import { NetGuard } from '../../../src/adapters/guarded-http';
-import { createNotifier } from '../../../src/adapters/notifier';
-import { createTaskHandler } from '../../../src/functions/task/handler';
 import { TransientError } from '../../../src/lib/errors';
-import { parseAllowList } from '../../../src/lib/net-guard';
 import type { FailureSink } from '../../../src/lib/steps';
-import { createSteps } from '../../../src/steps/registry';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { entered, retried, runOnEngine, startHook, type HookServer } from './support';
+import { entered, hooksClosedAfterEach, hourlyHook, LOOPBACK_GUARD, loopbackTask, retried, runOnEngine, useDynamoStores } from './support';
 
-const HOUR = 3_600_000;
-const guard = new NetGuard({ allowList: parseAllowList('127.0.0.1') });
-
-let db: LocalDynamo;
-let stores: Stores;
+const dynamo = useDynamoStores();
+const hooks = hooksClosedAfterEach();
 let dir: string;
-let hook: HookServer | undefined;
 
 beforeAll(async () => {
-  db = await startDynalite();
-  stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
   dir = await mkdtemp(path.join(tmpdir(), 'failure-policy-'));
 });
 
 afterAll(async () => {
-  await db.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-afterEach(async () => {
-  await hook?.close();
-  hook = undefined;
-});
-
-/** Four hourly webhook runs from tomorrow on (waits are 0 ms, and no run is ever late). */
-function hourlyHook(id: string, url: string, extra: Record<string, unknown>) {
-  const start = Math.ceil((Date.now() + 24 * HOUR) / 60_000) * 60_000;
-  return {
-    id,
-    startDateTime: new Date(start).toISOString(),
-    endDateTime: new Date(start + 3 * HOUR).toISOString(),
-    frequency: { hours: 1 },
-    action: { type: 'webhook', url: `${url}/hook` },
-    ...extra,
-  };
-}
 
 /** A sink that counts what it is asked to deliver before passing it on. */
 function counting(sink: FailureSink): FailureSink & { keys: string[] } {
@@ -68,26 +35,24 @@ async function lines(file: string): Promise<Array<{ idempotencyKey: string; erro
   return text.trim().split('\n').map((line) => JSON.parse(line));
 }
 
-function taskOver(runs: RunLedger, failures: FailureSink) {
-  return createTaskHandler(() => ({ ...stores, runs, steps: createSteps({ guard }), notifier: createNotifier({}), now: () => new Date(), failures }));
-}
+const taskOver = (runs: RunLedger, failures: FailureSink) => loopbackTask(dynamo.stores, { runs, failures });
 
 describe('a run that always fails', () => {
   it('under policy abort: is retried by the ASL, then fails the job with the cause, delivered to the file once', async () => {
-    hook = await startHook(() => 500);
-    const failures = counting(createFailureSink({ fileDir: dir, guard }));
+    const hook = await hooks.start(() => 500);
+    const failures = counting(createFailureSink({ fileDir: dir, guard: LOOPBACK_GUARD }));
     const job = hourlyHook('abort-hook', hook.url, { onFailure: 'abort', failureDestination: { type: 'file', path: 'abort.ndjson' } });
 
-    const { events, result } = await runOnEngine({ job }, 'abort-hook', taskOver(stores.runs, failures));
+    const { events, result } = await runOnEngine({ job }, 'abort-hook', taskOver(dynamo.stores.runs, failures));
 
     expect(hook.requests).toHaveLength(5);
     expect(retried(events, 'RunStep')).toHaveLength(4);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
     expect(result.ok).toBe(false);
-    const record = await stores.jobs.getJob('abort-hook');
+    const record = await dynamo.stores.jobs.getJob('abort-hook');
     expect(record).toMatchObject({ status: 'FAILED', progress: { completedRuns: 0, failedRuns: 1 } });
     expect(record?.reason).toBe(`webhook POST ${hook.url}/hook answered 500: {"error":"try later"}`);
-    const runs = (await stores.runs.list('abort-hook', 'live', { limit: 10 })).items;
+    const runs = (await dynamo.stores.runs.list('abort-hook', 'live', { limit: 10 })).items;
     expect(runs.map((r) => [r.iteration, r.state, r.attempts])).toEqual([[0, 'FAILED', 5]]);
     expect(runs[0]?.failureDeliveredAt).toEqual(expect.any(String));
     const delivered = await lines('abort.ndjson');
@@ -97,14 +62,14 @@ describe('a run that always fails', () => {
 
   it('under policy continue: records each failed run, runs the later ones, and delivers each failure once though RecordFailure is retried after a delivery', async () => {
     // Runs 0 and 2 are refused (a 400 is permanent: no ASL retry); runs 1 and 3 pass.
-    hook = await startHook((request) => (/:(0|2)$/.test(request.idempotencyKey ?? '') ? 400 : 200));
-    const failures = counting(createFailureSink({ fileDir: dir, guard }));
+    const hook = await hooks.start((request) => (/:(0|2)$/.test(request.idempotencyKey ?? '') ? 400 : 200));
+    const failures = counting(createFailureSink({ fileDir: dir, guard: LOOPBACK_GUARD }));
     let faults = 0;
     // The fault comes after the first delivery: recording it fails once, so RecordFailure runs again.
-    const faulty: RunLedger = Object.assign(Object.create(stores.runs) as RunLedger, {
+    const faulty: RunLedger = Object.assign(Object.create(dynamo.stores.runs) as RunLedger, {
       async markFailureDelivered(ref: RunRef, now: Date) {
         if (faults++ === 0) throw new TransientError('DynamoDB UpdateItem failed, try again (injected)');
-        return stores.runs.markFailureDelivered(ref, now);
+        return dynamo.stores.runs.markFailureDelivered(ref, now);
       },
     });
     const job = hourlyHook('continue-hook', hook.url, { onFailure: 'continue', failureDestination: { type: 'file', path: 'continue.ndjson' } });
@@ -114,14 +79,14 @@ describe('a run that always fails', () => {
     expect(result).toMatchObject({ ok: true, output: { jobId: 'continue-hook', status: 'COMPLETED' } });
     expect(entered(events, 'RecordFailure')).toHaveLength(2);
     expect(retried(events, 'RecordFailure')).toHaveLength(1);
-    const runs = (await stores.runs.list('continue-hook', 'live', { limit: 10 })).items;
+    const runs = (await dynamo.stores.runs.list('continue-hook', 'live', { limit: 10 })).items;
     expect(runs.map((r) => [r.iteration, r.state])).toEqual([
       [0, 'FAILED'],
       [1, 'SUCCEEDED'],
       [2, 'FAILED'],
       [3, 'SUCCEEDED'],
     ]);
-    expect(await stores.jobs.getJob('continue-hook')).toMatchObject({ status: 'COMPLETED', progress: { completedRuns: 2, failedRuns: 2 } });
+    expect(await dynamo.stores.jobs.getJob('continue-hook')).toMatchObject({ status: 'COMPLETED', progress: { completedRuns: 2, failedRuns: 2 } });
     // Asked three times (run 0 twice), written twice: the outbox drops a key it already holds.
     expect(failures.keys).toEqual(['continue-hook:0', 'continue-hook:0', 'continue-hook:2']);
     expect((await lines('continue.ndjson')).map((line) => line.idempotencyKey)).toEqual(['continue-hook:0', 'continue-hook:2']);

@@ -3,27 +3,18 @@
  * address (400, naming the field), and a job that never passed the API — a console execution — is
  * refused at call time by the task, without a connection and without retries.
  */
-import { createDocumentClient } from '../../../src/adapters/dynamodb';
-import { createDynamoStores, type Stores } from '../../../src/adapters/dynamodb';
 import { LIVE } from '../../../src/lib/ledger';
 import { PUBLIC_ONLY } from '../../../src/adapters/guarded-http';
 import { createNotifier } from '../../../src/adapters/notifier';
 import { createTaskHandler } from '../../../src/functions/task/handler';
 import { createSteps } from '../../../src/steps/registry';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import { startApi, type ApiUnderTest } from '../api/harness';
-import { entered, retried, runOnEngine } from './support';
+import { useApi } from '../api/harness';
+import { entered, retried, runOnEngine, useDynamoStores } from './support';
 
 const tomorrow = () => new Date(Math.ceil((Date.now() + 86_400_000) / 60_000) * 60_000).toISOString();
 
 describe('POST /jobs behind the webhook guard', () => {
-  let t: ApiUnderTest;
-  beforeAll(async () => {
-    t = await startApi();
-  });
-  afterAll(async () => {
-    await t.stop();
-  });
+  const t = useApi();
 
   it('answers 400 naming action.url and saying why for a name that resolves to the metadata address, and writes nothing', async () => {
     const reply = await t.call('POST', '/jobs', {
@@ -66,17 +57,9 @@ describe('POST /jobs behind the webhook guard', () => {
 });
 
 describe('a console execution behind the webhook guard', () => {
-  let db: LocalDynamo;
-  let stores: Stores;
-  beforeAll(async () => {
-    db = await startDynalite();
-    stores = createDynamoStores(createDocumentClient({ tableName: db.tableName, endpoint: db.endpoint, credentials: db.credentials }), db.tableName);
-  });
-  afterAll(async () => {
-    await db.stop();
-  });
+  const dynamo = useDynamoStores();
 
-  const task = () => createTaskHandler(() => ({ ...stores, steps: createSteps({ guard: PUBLIC_ONLY }), notifier: createNotifier({}), now: () => new Date() }));
+  const task = () => createTaskHandler(() => ({ ...dynamo.stores, steps: createSteps({ guard: PUBLIC_ONLY }), notifier: createNotifier({}), now: () => new Date() }));
 
   it('records a webhook to the metadata address as a permanent failure, not retried', async () => {
     const job = { id: 'console-metadata', startDateTime: tomorrow(), action: { type: 'webhook', url: 'http://169.254.169.254/latest/meta-data/' } };
@@ -85,7 +68,7 @@ describe('a console execution behind the webhook guard', () => {
 
     expect(retried(events, 'RunStep')).toHaveLength(0);
     expect(entered(events, 'RecordFailure')).toHaveLength(1);
-    expect(await stores.runs.get({ jobId: 'console-metadata', series: LIVE, index: 0 })).toMatchObject({
+    expect(await dynamo.stores.runs.get({ jobId: 'console-metadata', series: LIVE, index: 0 })).toMatchObject({
       state: 'FAILED',
       attempts: 1,
       error: {
@@ -102,6 +85,6 @@ describe('a console execution behind the webhook guard', () => {
     const { result } = await runOnEngine(job, 'console-private-data', task());
 
     expect(result.ok).toBe(false);
-    expect(await stores.jobs.getJob('console-private-data')).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('192.168.1.10 is a private address') });
+    expect(await dynamo.stores.jobs.getJob('console-private-data')).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('192.168.1.10 is a private address') });
   });
 });

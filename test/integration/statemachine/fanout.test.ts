@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { setHandlerEnvironment, startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { calculator, entered, retried, runOnEngine } from '../../support/engine';
 import type { Stores } from '../../../src/adapters/dynamodb';
 import { LIVE } from '../../../src/lib/ledger';
@@ -33,11 +33,7 @@ let server: http.Server;
 
 beforeAll(async () => {
   db = await startDynalite();
-  process.env.TABLE_NAME = db.tableName;
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.AWS_ACCESS_KEY_ID = db.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = db.credentials.secretAccessKey;
-  process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
+  setHandlerEnvironment(db);
   task = (await import('../../../src/functions/task/handler')).handler;
   stores = (await import('../../../src/adapters/store')).dynamoStores();
   server = http.createServer((req, res) => {

@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { SEVEN_DAYS_SUCCEEDED } from '../../support/runs';
+import { setHandlerEnvironment, startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { entered, runOnEngine } from '../../support/engine';
 import type { JobStore } from '../../../src/lib/store';
 import type { Stores } from '../../../src/adapters/dynamodb';
@@ -27,13 +28,7 @@ let handlers: { calculator: (e: unknown) => Promise<unknown>; task: (e: unknown)
 
 beforeAll(async () => {
   db = await startDynalite();
-  process.env.TABLE_NAME = db.tableName;
-  process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  // The handlers' clients read the keys from the environment, as under `sls invoke local`.
-  process.env.AWS_ACCESS_KEY_ID = db.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = db.credentials.secretAccessKey;
-  // The test webhooks and data sources listen on 127.0.0.1, which the webhook guard refuses unless allowed.
-  process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
+  setHandlerEnvironment(db);
   // Loaded after the environment is set: the handlers read it on first use.
   const calculator = await import('../../../src/functions/calculator/handler');
   const task = await import('../../../src/functions/task/handler');
@@ -77,15 +72,7 @@ describe('the scheduler state machine on the local engine', () => {
     expect(job?.status).toBe('COMPLETED');
     expect(job && progressOf(job, true)).toMatchObject({ percentage: 100, completedRuns: 7 });
     const runs = (await stores.runs.list('seven-days', 'live', { limit: 50 })).items;
-    expect(runs.map((r) => [r.iteration, r.phase, r.state])).toEqual([
-      [0, 'collection', 'SUCCEEDED'],
-      [1, 'processing', 'SUCCEEDED'],
-      [2, 'processing', 'SUCCEEDED'],
-      [3, 'processing', 'SUCCEEDED'],
-      [4, 'processing', 'SUCCEEDED'],
-      [5, 'processing', 'SUCCEEDED'],
-      [6, 'report', 'SUCCEEDED'],
-    ]);
+    expect(runs.map((r) => [r.iteration, r.phase, r.state])).toEqual(SEVEN_DAYS_SUCCEEDED);
     expect(job?.finalReport).toMatchObject({ summary: { totalDays: 7 } });
   });
 

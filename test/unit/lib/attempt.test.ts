@@ -11,7 +11,7 @@ import type { ExtraCursor } from '../../../src/lib/extra-runs';
 import { parseJob, type JobInput } from '../../../src/lib/job';
 import { nextRun } from '../../../src/lib/schedule';
 import type { FailureReport, StepContext, StepHandler } from '../../../src/lib/steps';
-import { createFakes, newRecord, type Fakes } from '../../support/fakes';
+import { actionOnlyAttemptDeps, createFakes, newRecord, type Fakes } from '../../support/fakes';
 import { MemoryRunLedger } from '../../support/memory-ledger';
 
 const T0 = new Date(1733306400000); // 2024-12-04T10:00:00Z
@@ -27,19 +27,7 @@ let delivered: FailureReport[];
 
 /** The attempt's ports, with an action step that does what `step` says. */
 function deps(step: StepHandler = async () => ({ result: { sent: true } })): AttemptDeps {
-  const recorded: StepHandler = async (context) => (calls.push(context), step(context));
-  const never: StepHandler = async () => {
-    throw new Error('only the action step runs here');
-  };
-  return {
-    jobs: fakes.store,
-    requests: fakes.extras,
-    runs,
-    steps: { action: recorded, collection: never, processing: never, report: never },
-    notifier: { publish: async () => ({ messageId: 'm' }) },
-    now: () => T0,
-    failures: { deliver: async (_destination, report) => void delivered.push(report) },
-  };
+  return actionOnlyAttemptDeps({ fakes, runs, calls, now: T0 }, step, { failures: { deliver: async (_destination, report) => void delivered.push(report) } });
 }
 
 function stored(input: Partial<JobInput> = {}) {

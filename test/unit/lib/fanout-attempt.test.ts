@@ -11,7 +11,7 @@ import { parseJob, type JobInput } from '../../../src/lib/job';
 import { LIVE } from '../../../src/lib/ledger';
 import { nextRun } from '../../../src/lib/schedule';
 import type { StepContext, StepHandler } from '../../../src/lib/steps';
-import { createFakes, newRecord, type Fakes } from '../../support/fakes';
+import { actionOnlyAttemptDeps, createFakes, newRecord, type Fakes } from '../../support/fakes';
 import { MemoryRunLedger } from '../../support/memory-ledger';
 
 const T0 = new Date(1733306400000); // 2024-12-04T10:00:00Z
@@ -24,17 +24,7 @@ let runs: MemoryRunLedger;
 let calls: StepContext[];
 
 function deps(step: StepHandler = async (context) => ({ result: { action: context.actionIndex ?? -1 } })): AttemptDeps {
-  const never: StepHandler = async () => {
-    throw new Error('only the action step runs here');
-  };
-  return {
-    jobs: fakes.store,
-    requests: fakes.extras,
-    runs,
-    steps: { action: async (context) => (calls.push(context), step(context)), collection: never, processing: never, report: never },
-    notifier: { publish: async () => ({ messageId: 'm' }) },
-    now: () => T0,
-  };
+  return actionOnlyAttemptDeps({ fakes, runs, calls, now: T0 }, step);
 }
 
 function stored(input: Partial<JobInput> = {}) {

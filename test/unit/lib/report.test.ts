@@ -1,53 +1,13 @@
 import { buildFinalReport, reportNotification, successRate } from '../../../src/lib/report';
 import type { RunRecord } from '../../../src/lib/store';
+import { SEED_000_WEEK, succeededRun } from '../../support/runs';
 
-function run(iteration: number, phase: RunRecord['phase'], result: RunRecord['result'], state: RunRecord['state'] = 'SUCCEEDED'): RunRecord {
-  return {
-    jobId: 'weekly-1',
-    kind: 'live',
-    index: iteration,
-    iteration,
-    phase,
-    plannedAt: `2024-12-0${4 + iteration}T10:00:00Z`,
-    startedAt: `2024-12-0${4 + iteration}T10:00:01.000Z`,
-    attempts: 1,
-    state,
-    result,
-  };
-}
-
-/** Seed 000's week: collection, five processing days, the report. */
-const week: RunRecord[] = [
-  run(0, 'collection', { records: 7543, checksum: 'abc', sources: ['sample'], validAtCollection: 7505 }),
-  run(1, 'processing', { recordsProcessed: 1508, errors: 7, slice: [0, 1508] }),
-  run(2, 'processing', { recordsProcessed: 1509, errors: 9, slice: [1508, 3017] }),
-  run(3, 'processing', { recordsProcessed: 1509, errors: 6, slice: [3017, 4526] }),
-  run(4, 'processing', { recordsProcessed: 1508, errors: 8, slice: [4526, 6034] }),
-  run(5, 'processing', { recordsProcessed: 1509, errors: 8, slice: [6034, 7543] }),
-  run(6, 'report', {}),
-];
+/** Seed 000's week with its report run: collection, five processing days, the report. */
+const week: RunRecord[] = [...SEED_000_WEEK, succeededRun(6, 'report', {})];
 
 describe('buildFinalReport', () => {
-  it('produces seed 000 shape from the runs results', () => {
-    const report = buildFinalReport({ jobId: 'weekly-1', reportType: 'weekly', runs: week, generatedAt: '2024-12-10T10:00:05.000Z' });
-
-    expect(report).toEqual({
-      jobId: 'weekly-1',
-      reportType: 'weekly',
-      summary: { totalDays: 7, totalRecordsProcessed: 7543, totalErrors: 38, successRate: '99.50%' },
-      dailyBreakdown: [
-        { day: 1, type: 'collection', records: 7543 },
-        { day: 2, type: 'processing', records: 1508, errors: 7 },
-        { day: 3, type: 'processing', records: 1509, errors: 9 },
-        { day: 4, type: 'processing', records: 1509, errors: 6 },
-        { day: 5, type: 'processing', records: 1508, errors: 8 },
-        { day: 6, type: 'processing', records: 1509, errors: 8 },
-        { day: 7, type: 'report', records: 0 },
-      ],
-      generatedAt: '2024-12-10T10:00:05.000Z',
-    });
-  });
-
+  // Seed 000's whole report, every figure, is asserted where the report step builds it from this week
+  // (test/unit/steps/report.test.ts): the step adds only its own run to what it passes here.
   it('orders the breakdown by day whatever order the runs come in', () => {
     const report = buildFinalReport({ jobId: 'weekly-1', reportType: 'weekly', runs: [...week].reverse(), generatedAt: 'x' });
 
@@ -55,7 +15,7 @@ describe('buildFinalReport', () => {
   });
 
   it('shows a failed run with failed: true and its error, and leaves it out of the totals', () => {
-    const failed: RunRecord = { ...run(3, 'processing', undefined, 'FAILED'), error: { name: 'PermanentError', message: 'data changed' } };
+    const failed: RunRecord = { ...succeededRun(3, 'processing', undefined), state: 'FAILED', error: { name: 'PermanentError', message: 'data changed' } };
     const runs = week.map((r) => (r.iteration === 3 ? failed : r));
 
     const report = buildFinalReport({ jobId: 'weekly-1', reportType: 'weekly', runs, generatedAt: 'x' });
@@ -65,7 +25,7 @@ describe('buildFinalReport', () => {
   });
 
   it('counts the records of a report that processed them itself', () => {
-    const runs = [run(0, 'collection', { records: 10 }), run(1, 'report', { recordsProcessed: 10, errors: 1 })];
+    const runs = [succeededRun(0, 'collection', { records: 10 }), succeededRun(1, 'report', { recordsProcessed: 10, errors: 1 })];
 
     const report = buildFinalReport({ jobId: 'weekly-1', reportType: 'daily', runs, generatedAt: 'x' });
 
@@ -74,7 +34,7 @@ describe('buildFinalReport', () => {
   });
 
   it('reads a malformed stored count as no count rather than failing the report', () => {
-    const runs = [run(0, 'collection', 'oops'), run(1, 'processing', { recordsProcessed: -3, errors: 'many' })];
+    const runs = [succeededRun(0, 'collection', 'oops'), succeededRun(1, 'processing', { recordsProcessed: -3, errors: 'many' })];
 
     const report = buildFinalReport({ jobId: 'weekly-1', reportType: 'weekly', runs, generatedAt: 'x' });
 

@@ -76,21 +76,7 @@ export function historyOf(runs: RunRecord[]): RunHistory {
   };
 }
 
-export function succeededRun(iteration: number, phase: RunRecord['phase'], result: RunRecord['result']): RunRecord {
-  return {
-    jobId: 'weekly-1',
-    kind: 'live',
-    index: iteration,
-    iteration,
-    phase,
-    plannedAt: '2024-12-04T10:00:00Z',
-    startedAt: '2024-12-04T10:00:01.000Z',
-    finishedAt: '2024-12-04T10:00:02.000Z',
-    attempts: 1,
-    state: 'SUCCEEDED',
-    result,
-  };
-}
+export { succeededRun } from '../../support/runs';
 
 /** A notifier that keeps what it was asked to send. */
 export function recordingNotifier(): Notifier & { sent: Notification[] } {

@@ -34,6 +34,16 @@ const seed001Body = {
   run_at: '2024-06-10T15:00:00Z',
   recurrence: 'daily',
 };
+/** How seed 001 shows that task while it waits (lower-case status) in a list entry and a detail alike. */
+const seed001Scheduled = {
+  action: 'webhook',
+  run_at: '2024-06-10T15:00:00Z',
+  recurrence: 'daily',
+  status: 'scheduled',
+  jobStatus: 'SCHEDULED',
+  created_at: '2024-06-01T10:00:00.000Z',
+  updated_at: '2024-06-01T10:00:00.000Z',
+};
 const seed000Body = { config: { reportType: 'weekly', dataSource: 'analytics', notifyEmail: 'admin@example.com' } };
 
 function record(body: unknown, overrides: Partial<JobRecord> = {}): JobRecord {
@@ -124,14 +134,8 @@ describe('taskEntryView', () => {
       task_id: 'TASK-1717236000000-aaaa',
       taskId: 'TASK-1717236000000-aaaa',
       jobId: 'TASK-1717236000000-aaaa',
-      action: 'webhook',
+      ...seed001Scheduled,
       payload: { url: 'https://example.com/notify', data: { message: 'Hello, this is your scheduled task!' } },
-      run_at: '2024-06-10T15:00:00Z',
-      recurrence: 'daily',
-      status: 'scheduled',
-      jobStatus: 'SCHEDULED',
-      created_at: '2024-06-01T10:00:00.000Z',
-      updated_at: '2024-06-01T10:00:00.000Z',
       currentDay: null,
       config: null,
     });
@@ -201,14 +205,8 @@ describe('taskDetailView', () => {
     expect(view.task).toEqual({
       task_id: view.taskId,
       taskId: view.taskId,
-      action: 'webhook',
+      ...seed001Scheduled,
       payload: { url: 'https://example.com/notify', method: 'POST', data: { message: 'Hello, this is your scheduled task!' } },
-      run_at: '2024-06-10T15:00:00Z',
-      recurrence: 'daily',
-      status: 'scheduled',
-      jobStatus: 'SCHEDULED',
-      created_at: '2024-06-01T10:00:00.000Z',
-      updated_at: '2024-06-01T10:00:00.000Z',
     });
   });
 });
