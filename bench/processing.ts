@@ -15,8 +15,9 @@ import { logger } from '../src/common/logger';
 import { JobSchema } from '../src/lib/job';
 import { checksum, generateSampleRecords, parseRecords, sliceFor, validateRecord, type ReportType } from '../src/lib/records';
 import type { StepContext } from '../src/lib/steps';
+import { FilesDir } from '../src/adapters/files-dir';
 import { createCollectionStep } from '../src/steps/collection';
-import { clearDataSetCache } from '../src/steps/data-source';
+import { clearDataSetCache, DEFAULT_READ_LIMITS } from '../src/steps/data-source';
 import { createProcessingStep } from '../src/steps/processing';
 import { median, round, row, type FigureResult } from './common';
 
@@ -58,13 +59,15 @@ export async function run(): Promise<FigureResult> {
     writeFileSync(file, text);
     const dataSource = pathToFileURL(file).href;
     const reportType: ReportType = 'weekly';
+    // file: sources are read only inside the operator's files folder (`npm start -- --files-dir DIR`).
+    const limits = { ...DEFAULT_READ_LIMITS, files: await FilesDir.open(dir, []) };
 
     const collectionMs = await time(async () => {
       clearDataSetCache();
-      await createCollectionStep()(contextFor(dataSource, 0));
+      await createCollectionStep(limits)(contextFor(dataSource, 0));
     });
-    const manifest = (await createCollectionStep()(contextFor(dataSource, 0))).result;
-    const processing = createProcessingStep();
+    const manifest = (await createCollectionStep(limits)(contextFor(dataSource, 0))).result;
+    const processing = createProcessingStep(limits);
     const runs: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
       const k = (i % 5) + 1;
