@@ -21,7 +21,8 @@ import { clearDataSetCache, DEFAULT_READ_LIMITS } from '../src/steps/data-source
 import { createProcessingStep } from '../src/steps/processing';
 import { median, round, row, type FigureResult } from './common';
 
-const RECORDS = 100_000;
+/** BENCH_PROCESSING_RECORDS overrides the data set's size (default 100,000). */
+const RECORDS = Number(process.env.BENCH_PROCESSING_RECORDS ?? 100_000);
 const REPEATS = 21;
 
 function contextFor(dataSource: string, iteration: number, lastResult?: unknown): StepContext {
