@@ -1,25 +1,47 @@
 /**
  * The esbuild plugins serverless.ts gives serverless-esbuild (`custom.esbuild.plugins` names this module):
- * the dashboard embedded in the api bundle, and the SDK clients only some runs need in files of their own.
+ * the dashboard embedded in the api bundle, and the SDK clients a function needs only on some runs in files
+ * of their own.
  */
 import path from 'node:path';
 import { build as esbuild, type BuildOptions, type Plugin } from 'esbuild';
 import { embedDashboardPlugin } from '../src/dashboard/build';
 
-/**
- * Clients the task reaches only for some actions (a target's, a failure destination's, a notification's),
- * always through a `require` on first use. client-sfn is not here: the api imports it at load.
- */
-export const SPLIT_SDK_CLIENTS = ['client-sqs', 'client-sns', 'client-lambda', 'client-eventbridge'] as const;
-const SPLIT = new RegExp(`^@aws-sdk/(${SPLIT_SDK_CLIENTS.join('|')})$`);
+const SDK_CLIENT = /^@aws-sdk\/client-[a-z0-9-]+$/;
 
 /**
- * Each split client goes to a file of its own beside the handler, `handler.<client>.js`, which the handler
- * requires by relative path. A required module is evaluated only when first required, but it is read and
- * parsed with the bundle at every cold start: these four were ~60-100 ms of the task's module load
- * (README, Benchmarks). serverless-esbuild zips a function's `handler.*` files with that function only
- * (as it does `handler.js.map`), so no other function carries them. A client imported at load would still
- * work: its file is then required at load.
+ * The SDK clients a build's entry loads at import: the packages reached from it through static imports
+ * alone. A `require` inside a function (how the task reaches a target's client, a failure destination's or
+ * a notification's: on first use) does not count, nor does anything reached only through one.
+ */
+async function clientsLoadedAtImport(options: BuildOptions): Promise<Set<string>> {
+  const { plugins: _plugins, ...rest } = options;
+  const { metafile } = await esbuild({ ...rest, write: false, metafile: true, logLevel: 'silent', outfile: 'probe.js', outdir: undefined });
+  const cwd = options.absWorkingDir ?? process.cwd();
+  const queue = Array.isArray(options.entryPoints) ? [path.relative(cwd, path.resolve(cwd, String(options.entryPoints[0])))] : [];
+  // Not finding the entry would split every client, DynamoDB's too: refuse rather than build that.
+  if (!queue[0] || !metafile.inputs[queue[0]]) throw new Error(`split-sdk-clients: entry ${queue[0] ?? '(none)'} not in the build's inputs`);
+  const reached = new Set<string>();
+  const clients = new Set<string>();
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (reached.has(file)) continue;
+    reached.add(file);
+    const client = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(file)?.[1];
+    if (client) clients.add(client);
+    for (const edge of metafile.inputs[file]?.imports ?? []) if (edge.kind === 'import-statement' && !edge.external) queue.push(edge.path);
+  }
+  return clients;
+}
+
+/**
+ * Every SDK client a function does not load at import goes to a file of its own beside the handler,
+ * `handler.<client>.js`, which the handler requires by relative path on first use. A module esbuild wraps
+ * for a later `require` is evaluated only then, but V8 still reads and parses it with the bundle at every
+ * cold start: the task's target, failure-destination and notification clients were ~60-100 ms of its
+ * module load (README, Benchmarks). A client loaded at import (DynamoDB everywhere, Step Functions in the
+ * api) stays in the bundle. serverless-esbuild zips a function's `handler.*` files with that function only
+ * (as it does `handler.js.map`), so no other function carries them.
  */
 export function splitSdkClientsPlugin(): Plugin {
   return {
@@ -31,9 +53,15 @@ export function splitSdkClientsPlugin(): Plugin {
         const handler = options.outfile ?? path.join(options.outdir ?? '.', `${path.parse(entry).name}.js`);
         return path.join(path.dirname(handler), `${path.basename(handler, '.js')}.${base}.js`);
       };
+      let atImport: Promise<Set<string>> | undefined;
       const used = new Set<string>();
-      build.onResolve({ filter: SPLIT }, (args) => {
+      build.onStart(() => {
+        atImport = clientsLoadedAtImport(options);
+        used.clear();
+      });
+      build.onResolve({ filter: SDK_CLIENT }, async (args) => {
         const client = args.path.slice('@aws-sdk/'.length);
+        if ((await atImport)?.has(client) !== false) return undefined;
         used.add(client);
         return { path: `./${path.basename(outfile(client))}`, external: true };
       });
