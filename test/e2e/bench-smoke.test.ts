@@ -8,23 +8,15 @@
  * test/integration/package/sls-package.test.ts).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FigureResult } from '../../bench/common';
+import { useTempDir } from '../support/temp-dir';
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '../..');
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'bench-smoke-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('bench-smoke-');
 
 const SMALL = {
   BENCH_PROCESSING_RECORDS: '2000',
@@ -35,7 +27,7 @@ const SMALL = {
 };
 
 async function bench(name: string): Promise<FigureResult> {
-  const out = path.join(dir, `${name}.json`);
+  const out = path.join(dir(), `${name}.json`);
   await run(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', 'bench/run.ts', '--child', name, '--out', out], {
     cwd: root,
     env: { ...process.env, ...SMALL, POWERTOOLS_LOG_LEVEL: 'ERROR', TS_NODE_TRANSPILE_ONLY: 'true' },

@@ -5,27 +5,19 @@
  * serverless.ts would do) and runs the bundles in a separate Node process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { useTempDir } from '../../support/temp-dir';
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '../../..');
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'errors-minified-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('errors-minified-');
 
 async function bundle(entry: { file: string } | { contents: string }, outfile: string): Promise<string> {
-  const out = path.join(dir, outfile);
+  const out = path.join(dir(), outfile);
   await build({
     ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: root, loader: 'ts' } }),
     bundle: true,
@@ -41,7 +33,7 @@ async function bundle(entry: { file: string } | { contents: string }, outfile: s
 
 /** Runs `script` in a fresh Node process and parses the JSON it prints. */
 async function node(script: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> {
-  const file = path.join(dir, `run-${Math.random().toString(36).slice(2)}.js`);
+  const file = path.join(dir(), `run-${Math.random().toString(36).slice(2)}.js`);
   await writeFile(file, script, 'utf8');
   const { stdout } = await run(process.execPath, [file], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop() ?? 'null');

@@ -6,26 +6,18 @@
  * the cold-start cost issue 17 removed) nor any other translation.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { useTempDir } from '../../support/temp-dir';
 
 const run = promisify(execFile);
 const root = path.join(__dirname, '../../..');
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'zod-mini-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTempDir('zod-mini-');
 
 it('gives zod messages in English from the bundled calculator, with neither classic zod nor other locales bundled', async () => {
-  const out = path.join(dir, 'calculator.js');
+  const out = path.join(dir(), 'calculator.js');
   await build({
     entryPoints: [path.join(root, 'src/functions/calculator/handler.ts')],
     bundle: true,
