@@ -410,7 +410,9 @@ describe('sls package', () => {
           const calculator = require(${JSON.stringify(files.calculator)}).handler;
           const list = await api({ httpMethod: 'GET', path: '/jobs', resource: '/jobs', headers: {}, queryStringParameters: null, requestContext: {} });
           const schedule = await calculator({ job: ${JSON.stringify(job)} });
-          process.stdout.write(JSON.stringify({ list: { status: list.statusCode, body: JSON.parse(list.body) }, schedule }));
+          // Its module is required on first use (src/functions/api/app.ts): the bundle must still hold it.
+          const openapi = await api({ httpMethod: 'GET', path: '/openapi.json', resource: '/openapi.json', headers: {}, queryStringParameters: null, requestContext: {} });
+          process.stdout.write(JSON.stringify({ list: { status: list.statusCode, body: JSON.parse(list.body) }, schedule, openapi: { status: openapi.statusCode, version: JSON.parse(openapi.body).openapi } }));
         })().catch((error) => { process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) })); });`;
       const env = {
         PATH: process.env.PATH,
@@ -423,12 +425,13 @@ describe('sls package', () => {
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       };
       const { stdout } = await run(process.execPath, ['--no-warnings', '-e', probe], { env, timeout: 30_000 });
-      const out = JSON.parse(stdout) as { error?: string; list: { status: number; body: { jobs?: unknown[]; count?: number } }; schedule: { iteration: number; runAt: string; phase: string; totalRuns: number } };
+      const out = JSON.parse(stdout) as { error?: string; list: { status: number; body: { jobs?: unknown[]; count?: number } }; schedule: { iteration: number; runAt: string; phase: string; totalRuns: number }; openapi: { status: number; version: string } };
 
       expect(out.error).toBeUndefined();
       expect(out.list.status).toBe(200);
       expect(out.list.body).toMatchObject({ jobs: [], count: 0 });
       expect(out.schedule).toMatchObject({ iteration: 0, runAt: '2030-01-01T00:00:00Z', phase: 'collection', totalRuns: 3 });
+      expect(out.openapi).toEqual({ status: 200, version: expect.stringMatching(/^3\.1\./) });
     } finally {
       await dynamo.stop();
     }
